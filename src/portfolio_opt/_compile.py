@@ -1,0 +1,206 @@
+"""Problem → arrays: the compiled MIP shared by every backend, built in bulk.
+
+Columns are (project, start period) pairs: x[i, s] = 1 when project i starts
+in period s.  Rows are one "choice" row per project (Σ_s x[i, s] ≤ 1, the
+structural part) followed by the rows of each constraint object, in the order
+of ``problem.constraints``; ``row_owner`` maps every row to the index of the
+constraint that made it (-1 for structural rows), which is what the
+explanation and the infeasibility diagnosis read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._solvers._base import CompiledModel
+from .constraints import (
+    BudgetLimit,
+    CapacityLimit,
+    CountLimit,
+    Excludes,
+    ForcedOut,
+    GroupLimit,
+    Mandatory,
+    Requires,
+)
+from .problem import Problem
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Compiled:
+    model: CompiledModel
+    col_proj: np.ndarray  # project position of each column
+    col_start: np.ndarray  # start period of each column
+    proj_cols: np.ndarray  # project p owns columns proj_cols[p]:proj_cols[p+1]
+    row_owner: np.ndarray  # index into problem.constraints, -1 structural
+    coef: np.ndarray  # objective coefficient per project (probability × value)
+
+    def y(self, x: np.ndarray) -> np.ndarray:
+        """Selection per project from a column vector."""
+        return np.add.reduceat(np.asarray(x, float), self.proj_cols[:-1]) if len(x) else np.zeros(0)
+
+    def starts(self, x: np.ndarray) -> np.ndarray:
+        """Start period per project (-1 when not selected)."""
+        out = np.full(len(self.proj_cols) - 1, -1, dtype=int)
+        on = np.asarray(x) > 0.5
+        out[self.col_proj[on]] = self.col_start[on]
+        return out
+
+    def x_from_starts(self, starts: np.ndarray) -> np.ndarray:
+        """Column vector from a start per project (-1 = not selected)."""
+        x = np.zeros(len(self.col_proj))
+        sel = np.flatnonzero(starts >= 0)
+        for p in sel:
+            lo, hi = self.proj_cols[p], self.proj_cols[p + 1]
+            k = np.flatnonzero(self.col_start[lo:hi] == starts[p])
+            if len(k):
+                x[lo + k[0]] = 1.0
+        return x
+
+
+class _Rows:
+    """Accumulates sparse rows as COO triplets, one block at a time."""
+
+    def __init__(self) -> None:
+        self.r: list[np.ndarray] = []
+        self.c: list[np.ndarray] = []
+        self.v: list[np.ndarray] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+        self.owner: list[int] = []
+        self.n = 0
+
+    def add(self, cols: np.ndarray, vals: np.ndarray, lo: float, hi: float, owner: int) -> None:
+        self.r.append(np.full(len(cols), self.n, dtype=np.int64))
+        self.c.append(np.asarray(cols, dtype=np.int64))
+        self.v.append(np.asarray(vals, dtype=float))
+        self.lo.append(lo)
+        self.hi.append(hi)
+        self.owner.append(owner)
+        self.n += 1
+
+    def add_block(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int,
+                  lo: np.ndarray, hi: np.ndarray, owner: np.ndarray) -> None:
+        self.r.append(np.asarray(rows, dtype=np.int64) + self.n)
+        self.c.append(np.asarray(cols, dtype=np.int64))
+        self.v.append(np.asarray(vals, dtype=float))
+        self.lo.extend(np.asarray(lo, float).tolist())
+        self.hi.extend(np.asarray(hi, float).tolist())
+        self.owner.extend(np.asarray(owner, int).tolist())
+        self.n += n_rows
+
+
+def compile_problem(problem: Problem) -> Compiled:
+    """Build the MIP of ``problem`` as arrays (see the module docstring)."""
+    tab = problem.table
+    f = tab.frame
+    n = len(f)
+    T = problem.n_periods
+    es = f["earliest_start"].to_numpy(int)
+    ls = f["latest_start"].to_numpy(int)
+    n_opt = ls - es + 1
+    proj_cols = np.concatenate([[0], np.cumsum(n_opt)]).astype(np.int64)
+    N = int(proj_cols[-1])
+    col_proj = np.repeat(np.arange(n), n_opt)
+    col_start = es[col_proj] + (np.arange(N) - proj_cols[col_proj])
+    coef = (f["probability"].to_numpy(float) * problem.objective_values.to_numpy(float))
+    c = coef[col_proj]
+    total_cost = f["total_cost"].to_numpy(float)
+    pos = {pid: k for k, pid in enumerate(f.index)}
+    cats = f["category"].to_numpy(object)
+
+    rows = _Rows()
+    # structural choice rows: at most one start per project
+    rows.add_block(col_proj, np.arange(N), np.ones(N), n, np.full(n, -math.inf), np.ones(n), np.full(n, -1))
+
+    def per_period_matrix(demand: np.ndarray) -> sp.csr_matrix:
+        """(T × N): demand[p, t - s] for column (p, s) in period t."""
+        rr, cc, vv = [], [], []
+        for k in range(demand.shape[1]):
+            t = col_start + k
+            val = demand[col_proj, k]
+            m = (t < T) & (val != 0)
+            rr.append(t[m])
+            cc.append(np.flatnonzero(m))
+            vv.append(val[m])
+        if not rr:
+            return sp.csr_matrix((T, N))
+        return sp.csr_matrix((np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))), shape=(T, N))
+
+    spend: sp.csr_matrix | None = None
+    use: dict[str, sp.csr_matrix] = {}
+
+    def proj_block(p: int) -> np.ndarray:
+        return np.arange(proj_cols[p], proj_cols[p + 1])
+
+    for ci, con in enumerate(problem.constraints):
+        if isinstance(con, BudgetLimit):
+            if con.period is None:
+                rows.add(np.arange(N), total_cost[col_proj], -math.inf, con.amount, ci)
+            else:
+                if spend is None:
+                    spend = per_period_matrix(tab.cost)
+                row = spend.getrow(con.period)
+                rows.add(row.indices, row.data, -math.inf, con.amount, ci)
+        elif isinstance(con, CapacityLimit):
+            if con.resource not in use:
+                use[con.resource] = per_period_matrix(tab.resources[con.resource])
+            row = use[con.resource].getrow(con.period)
+            rows.add(row.indices, row.data, -math.inf, con.amount, ci)
+        elif isinstance(con, Mandatory):
+            rows.add(proj_block(pos[con.project]), np.ones(n_opt[pos[con.project]]), 1.0, math.inf, ci)
+        elif isinstance(con, ForcedOut):
+            rows.add(proj_block(pos[con.project]), np.ones(n_opt[pos[con.project]]), -math.inf, 0.0, ci)
+        elif isinstance(con, Requires):
+            a, b = proj_block(pos[con.project]), proj_block(pos[con.required])
+            rows.add(np.concatenate([a, b]), np.concatenate([np.ones(len(a)), -np.ones(len(b))]), -math.inf, 0.0, ci)
+        elif isinstance(con, Excludes):
+            a, b = proj_block(pos[con.a]), proj_block(pos[con.b])
+            rows.add(np.concatenate([a, b]), np.ones(len(a) + len(b)), -math.inf, 1.0, ci)
+        elif isinstance(con, CountLimit):
+            lo, hi = (con.amount, math.inf) if con.bound == "min" else (-math.inf, con.amount)
+            rows.add(np.arange(N), np.ones(N), lo, hi, ci)
+        elif isinstance(con, GroupLimit):
+            in_cat = (cats == con.category)[col_proj]
+            lo_hi = (lambda a: (a, math.inf)) if con.bound == "min" else (lambda a: (-math.inf, a))
+            if con.measure == "count":
+                cols = np.flatnonzero(in_cat)
+                rows.add(cols, np.ones(len(cols)), *lo_hi(con.amount), ci)
+            elif con.measure == "cost":
+                cols = np.flatnonzero(in_cat)
+                rows.add(cols, total_cost[col_proj][cols], *lo_hi(con.amount), ci)
+            else:  # share: Σ_cat cost - share Σ_all cost  (≤ 0 for max, ≥ 0 for min)
+                vals = total_cost[col_proj] * (in_cat.astype(float) - con.amount)
+                nz = np.flatnonzero(vals)
+                rows.add(nz, vals[nz], *lo_hi(0.0), ci)
+        else:  # pragma: no cover - the Constraint union is closed
+            raise TypeError(f"unknown constraint {con!r}")
+
+    if rows.r:
+        A = sp.csr_matrix(
+            (np.concatenate(rows.v), (np.concatenate(rows.r), np.concatenate(rows.c))), shape=(rows.n, N)
+        )
+    else:
+        A = sp.csr_matrix((0, N))
+    A.sum_duplicates()
+    model = CompiledModel(
+        c=c.astype(float),
+        A=A,
+        row_lo=np.asarray(rows.lo, float),
+        row_hi=np.asarray(rows.hi, float),
+        col_lo=np.zeros(N),
+        col_hi=np.ones(N),
+        integrality=np.ones(N, dtype=np.int8),
+    )
+    return Compiled(
+        model=model,
+        col_proj=col_proj,
+        col_start=col_start,
+        proj_cols=proj_cols,
+        row_owner=np.asarray(rows.owner, int),
+        coef=coef,
+    )

@@ -1,0 +1,108 @@
+"""Shared types of the solver layer: the compiled model, options and raw solution.
+
+The compiled model is plain arrays (objective, sparse constraint matrix, row and
+column bounds, integrality), built once in bulk and handed to any backend.  The
+model is always a *maximisation*.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class Status(str, enum.Enum):
+    """Outcome of a solve.
+
+    ``OPTIMAL`` is proven optimal (within the requested relative gap);
+    ``FEASIBLE`` means a limit stopped the solver with a solution whose proven
+    gap is reported; ``INFEASIBLE`` is proven infeasible; ``NO_SOLUTION`` means
+    a limit was hit before any solution was found.
+    """
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    NO_SOLUTION = "no_solution"
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+    @property
+    def has_solution(self) -> bool:
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+@dataclasses.dataclass(frozen=True)
+class CompiledModel:
+    """max c.x  s.t.  row_lo <= A x <= row_hi,  col_lo <= x <= col_hi, x_j integer where integrality_j."""
+
+    c: np.ndarray
+    A: sp.csr_matrix
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+    integrality: np.ndarray  # 1 integer, 0 continuous
+    offset: float = 0.0  # constant added to the objective
+
+    @property
+    def n_cols(self) -> int:
+        return int(self.c.shape[0])
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.A.shape[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class SolverOptions:
+    """Options every backend understands.
+
+    ``mip_gap`` is relative; ``time_limit`` in seconds (None: no limit);
+    ``threads`` None lets the solver choose; ``warm_start`` an optional full
+    column vector of a feasible solution; ``msg`` sends the solver log to stderr.
+    """
+
+    time_limit: float | None = None
+    mip_gap: float = 0.0
+    threads: int | None = None
+    warm_start: np.ndarray | None = dataclasses.field(default=None, compare=False)
+    msg: bool = False
+    extra: tuple[tuple[str, Any], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "time_limit": self.time_limit,
+            "mip_gap": self.mip_gap,
+            "threads": self.threads,
+            **dict(self.extra),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class RawSolution:
+    """What a backend returns: status, column values (None without a solution), and facts."""
+
+    status: Status
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    solver: str
+    version: str
+    seconds: float
+    message: str = ""
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        if not (math.isfinite(self.objective) and math.isfinite(self.bound)):
+            return None
+        denom = max(abs(self.objective), 1e-10)
+        return max(0.0, (self.bound - self.objective) / denom)

@@ -1,0 +1,120 @@
+"""HiGHS backend (in-process, through highspy): the whole model in one passModel call."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from ..errors import SolverError
+from ._base import CompiledModel, RawSolution, SolverOptions, Status
+from ._quiet import stdout_to_stderr
+
+_INF = 1e30  # HiGHS' infinity
+
+
+def highs_version() -> str:
+    import highspy
+
+    with stdout_to_stderr():
+        h = highspy.Highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = False) -> RawSolution:
+    """Solve ``model`` (a maximisation) with HiGHS; ``relax`` drops integrality (LP)."""
+    try:
+        import highspy
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise SolverError(f"HiGHS is not installed ({exc}); pip install highspy") from None
+
+    A = model.A.tocsc()
+    n, m = model.n_cols, model.n_rows
+    with stdout_to_stderr():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(options.msg))
+    h.setOptionValue("log_to_console", False)
+    log_path = None
+    if options.msg:
+        fd, log_path = tempfile.mkstemp(suffix=".log", prefix="highs-")
+        os.close(fd)
+        h.setOptionValue("log_file", log_path)
+    if options.time_limit is not None:
+        h.setOptionValue("time_limit", float(options.time_limit))
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    if options.threads:
+        h.setOptionValue("threads", int(options.threads))
+    for key, val in options.extra:
+        h.setOptionValue(key, val)
+
+    def fin(a: np.ndarray) -> np.ndarray:
+        return np.clip(np.asarray(a, float), -_INF, _INF)
+
+    integrality = np.zeros(n, dtype=np.int32) if relax else np.asarray(model.integrality, dtype=np.int32)
+    status = h.passModel(
+        n, m, int(A.nnz), 1, -1, float(model.offset),  # colwise, maximise
+        np.asarray(model.c, float), fin(model.col_lo), fin(model.col_hi),
+        fin(model.row_lo), fin(model.row_hi),
+        A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data.astype(float),
+        integrality,
+    )
+    if status == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the model (passModel returned an error)")
+    if options.warm_start is not None and not relax and n:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(np.asarray(options.warm_start, float))
+        sol.value_valid = True
+        h.setSolution(sol)
+    t0 = time.perf_counter()
+    with stdout_to_stderr():
+        run = h.run()
+    seconds = time.perf_counter() - t0
+    if log_path:
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            sys.stderr.write(fh.read())
+        os.unlink(log_path)
+    if run == highspy.HighsStatus.kError:
+        raise SolverError(f"HiGHS failed: {h.modelStatusToString(h.getModelStatus())}")
+
+    ms = h.getModelStatus()
+    MS = highspy.HighsModelStatus
+    info = h.getInfo()
+    has_sol = bool(n == 0 or info.primal_solution_status == 2)  # kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value, float) if has_sol and n else (np.zeros(0) if has_sol else None)
+    if ms == MS.kOptimal:
+        st = Status.OPTIMAL
+    elif ms in (MS.kInfeasible,):
+        st = Status.INFEASIBLE
+    elif ms in (MS.kUnboundedOrInfeasible, MS.kUnbounded):
+        st = Status.INFEASIBLE if ms == MS.kUnboundedOrInfeasible else Status.NO_SOLUTION
+    elif ms in (MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kObjectiveBound,
+                MS.kObjectiveTarget, MS.kInterrupt) or "limit" in h.modelStatusToString(ms).lower():
+        st = Status.FEASIBLE if has_sol else Status.NO_SOLUTION
+    elif ms == MS.kModelEmpty:
+        st, x = Status.OPTIMAL, np.zeros(n)
+    else:
+        raise SolverError(f"HiGHS ended with status '{h.modelStatusToString(ms)}'")
+    if x is not None and not relax:
+        x = np.where(np.asarray(model.integrality) == 1, np.round(x), x)
+    objective = float(model.c @ x + model.offset) if x is not None else None
+    if relax or st == Status.OPTIMAL and objective is not None and n == 0:
+        bound = objective
+    else:
+        b = getattr(info, "mip_dual_bound", math.nan)
+        bound = float(b) if b is not None and math.isfinite(b) and abs(b) < _INF else None
+        if st == Status.OPTIMAL and bound is None:
+            bound = objective
+    return RawSolution(
+        status=st,
+        x=x,
+        objective=objective,
+        bound=bound,
+        solver="highs",
+        version=f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}",
+        seconds=seconds,
+        message=h.modelStatusToString(ms),
+    )

@@ -1,0 +1,630 @@
+"""PuLP backend: CBC (and any other solver PuLP can drive) on a compiled model.
+
+The model is built in bulk from the CSR matrix (one affine expression per row)
+with variables named by position (``x0``, ``x1``, ...) and rows ``r0``, ``r1``,
+... (``r3_lo`` / ``r3_hi`` for the two halves of a ranged row), so user ids never
+reach PuLP.  ``pulp`` is imported only inside the functions.
+
+Every difference between PuLP 3 and PuLP 4 lives in this module:
+
+==================  ==================================  ==================================
+                    PuLP 3 (e.g. 3.3.2)                 PuLP 4 (e.g. 4.2)
+==================  ==================================  ==================================
+CBC                 ``PULP_CBC_CMD`` (bundled binary),  ``COIN_CMD``, binary from the
+                    else ``COIN_CMD`` (``cbc`` on PATH) ``cbcbox`` wheel (``pulp[cbc]``)
+                                                        or ``cbc`` on PATH
+variables           ``LpVariable(name, lo, hi, cat)``   ``prob.add_variable(...)``
+                    (or ``prob.add_variable`` in 3.3)
+expressions         ``LpAffineExpression(pairs)``       ``LpAffineExpression.from_list``
+solve returns       status int; ``prob.sol_status``     ``LpSolveStats`` (status, has_solution)
+CBC sees            the maximisation (``-max``)         the objective negated (a minimisation)
+==================  ==================================  ==================================
+
+The outcome is mapped with :func:`_map_status` from PuLP 3's pair
+``(status, sol_status)``; PuLP 4's stats are first translated into that pair by
+:func:`_v4_codes`.  The trap: PuLP reports ``LpStatusOptimal`` for a CBC run
+stopped at its time limit with a solution; only ``sol_status`` (2,
+``LpSolutionIntegerFeasible``) tells it from a proven optimum.
+
+The best bound of a CBC run is read from CBC's own log (see
+:func:`_cbc_bound_from_log`), never from PuLP 4's ``stats.best_bound``, which
+was seen to report a bound tighter than CBC's own final one (from an earlier
+``Partial search`` line) and the incumbent as the bound of a gap-stopped run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import math
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import SolverError
+from ._base import CompiledModel, RawSolution, SolverOptions, Status
+from ._quiet import stdout_to_stderr
+
+__all__ = ["solve_pulp", "available_pulp_solvers", "pulp_version"]
+
+# PuLP names that are CBC run as a command-line program
+_CBC_CLASSES = ("PULP_CBC_CMD", "COIN_CMD")
+_CBC_ALIASES = frozenset({"cbc", "coin", "coin_cmd", "pulp_cbc_cmd"})
+# names the package's solver layer routes to its own backends: PuLP's solver of
+# the same name is listed as "<name>_pulp" so that it stays reachable
+_RESERVED = frozenset({"highs", "cbc"})
+_INSTALL_CBC = (
+    'install CBC with: pip install "pulp[cbc]" (PuLP 4, Python 3.12+: CBC comes from the '
+    "cbcbox wheel), or pip install \"pulp<4\" on Python 3.11 (CBC bundled), or put a `cbc` "
+    "executable on PATH"
+)
+
+# PuLP 3 status codes (pulp.constants), used by _map_status
+_ST_OPTIMAL, _ST_NOT_SOLVED, _ST_INFEASIBLE, _ST_UNBOUNDED, _ST_UNDEFINED = 1, 0, -1, -2, -3
+_SOL_OPTIMAL, _SOL_INTEGER_FEASIBLE, _SOL_NONE, _SOL_INFEASIBLE, _SOL_UNBOUNDED = 1, 2, 0, -1, -2
+# PuLP 4 LpSolveStatus codes, used by _v4_codes
+_V4_NOT_SOLVED, _V4_OPTIMAL, _V4_INFEASIBLE, _V4_UNBOUNDED, _V4_UNDEFINED = 0, 1, -1, -2, -3
+_V4_GAP_LIMIT = -7
+_V4_NUMERICAL_ERROR = -12
+
+
+# --------------------------------------------------------------------------- pulp access
+
+
+def _import_pulp() -> Any:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pulp
+    except ImportError as exc:
+        raise SolverError(f"PuLP is not installed ({exc}); {_INSTALL_CBC}") from None
+    return pulp
+
+
+def pulp_version() -> str:
+    """Version of the installed PuLP, e.g. ``"3.3.2"``."""
+    pulp = _import_pulp()
+    return str(getattr(pulp, "__version__", None) or getattr(pulp, "VERSION", "unknown"))
+
+
+def _pulp_major(pulp: Any) -> int:
+    m = re.match(r"\s*(\d+)", str(getattr(pulp, "__version__", "0")))
+    return int(m.group(1)) if m else 0
+
+
+def _pulp_names(pulp: Any) -> list[str]:
+    out: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in pulp.listSolvers():
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def _instance(pulp: Any, name: str, **kwargs: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PULP_CBC_CMD is deprecated in PuLP 3.3
+        return pulp.getSolver(name, **kwargs)
+
+
+def _is_available(pulp: Any, name: str) -> bool:
+    try:
+        with warnings.catch_warnings(), stdout_to_stderr():
+            warnings.simplefilter("ignore")
+            return bool(_instance(pulp, name, msg=False).available())
+    except Exception:
+        return False
+
+
+def _cbc_class(pulp: Any) -> str | None:
+    """PuLP name of the CBC solver to use, or None when no CBC is installed."""
+    names = _pulp_names(pulp)
+    order = ["COIN_CMD"] if _pulp_major(pulp) >= 4 else ["PULP_CBC_CMD", "COIN_CMD"]
+    for name in order:
+        if name in names and _is_available(pulp, name):
+            return name
+    return None
+
+
+def _public_names(pulp_names: list[str]) -> dict[str, str]:
+    """Map each non-CBC PuLP solver name to the name this module lists it under."""
+    lower = {n.lower() for n in pulp_names}
+    out: dict[str, str] = {}
+    for name in pulp_names:
+        if name in _CBC_CLASSES:
+            continue
+        low = name.lower()
+        if low.endswith("_cmd") and low[:-4] not in lower:
+            low = low[:-4]  # GLPK_CMD -> glpk (HiGHS_CMD stays highs_cmd: HiGHS exists)
+        if low in _RESERVED:
+            low += "_pulp"  # HiGHS -> highs_pulp ("highs" is the in-process backend)
+        out[name] = low
+    return out
+
+
+def available_pulp_solvers() -> list[str]:
+    """Lower-case names of the solvers PuLP can run here, CBC first as ``"cbc"``.
+
+    Each name is accepted by :func:`solve_pulp`; e.g. ``["cbc", "highs_pulp", "glpk"]``.
+    """
+    pulp = _import_pulp()
+    out = ["cbc"] if _cbc_class(pulp) else []
+    names = _pulp_names(pulp)
+    public = _public_names(names)
+    for name in names:
+        if name in public and _is_available(pulp, name) and public[name] not in out:
+            out.append(public[name])
+    return out
+
+
+def _resolve(pulp: Any, solver: str) -> tuple[str, bool]:
+    """(PuLP solver name, is CBC) for a user's solver name; SolverError if not usable."""
+    key = str(solver).strip().lower()
+    names = _pulp_names(pulp)
+    if key in _CBC_ALIASES:
+        if key == "cbc":
+            name = _cbc_class(pulp)
+        else:
+            name = {"coin": "COIN_CMD"}.get(key, key.upper())
+            if name not in names or not _is_available(pulp, name):
+                name = None
+        if name is None:
+            raise SolverError(
+                f"CBC is not available to PuLP {pulp_version()} "
+                f"(available: {', '.join(available_pulp_solvers()) or 'none'}); {_INSTALL_CBC}"
+            )
+        return name, True
+    by_lower = {n.lower(): n for n in names}
+    by_public = {v: k for k, v in _public_names(names).items()}
+    name = by_public.get(key) or by_lower.get(key)
+    if name is None and key.endswith("_pulp"):
+        name = by_lower.get(key[: -len("_pulp")])
+    if name is None and not key.endswith("_cmd"):
+        name = by_lower.get(key + "_cmd")
+    if name is None:
+        raise SolverError(
+            f"unknown PuLP solver {solver!r}; available here: "
+            f"{', '.join(available_pulp_solvers()) or 'none'} (PuLP knows: {', '.join(names)})"
+        )
+    if not _is_available(pulp, name):
+        hint = " (pip install highspy)" if name.lower() == "highs" else ""
+        raise SolverError(
+            f"PuLP solver {name} is not available here{hint}; available: "
+            f"{', '.join(available_pulp_solvers()) or 'none'}. Install the solver, or use "
+            f"'cbc' ({_INSTALL_CBC})"
+        )
+    return name, name in _CBC_CLASSES
+
+
+def _make_solver(pulp: Any, name: str, kwargs: dict[str, Any]) -> Any:
+    """Instantiate solver ``name`` with those of ``kwargs`` its constructor takes."""
+    probe = _instance(pulp, name, msg=False)
+    try:
+        params = inspect.signature(type(probe).__init__).parameters
+        accepted = {k for k, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    except (TypeError, ValueError):  # pragma: no cover - exotic solver class
+        accepted = {"msg", "timeLimit"}
+    return _instance(pulp, name, **{k: v for k, v in kwargs.items() if k in accepted})
+
+
+# --------------------------------------------------------------------------- status
+
+
+def _map_status(status: int, sol_status: int | None) -> Status:
+    """Map PuLP 3's ``(prob.status, prob.sol_status)`` to a :class:`Status`.
+
+    ``sol_status`` decides between a proven optimum (1) and a solution found by a
+    run stopped at a limit (2), which PuLP reports with ``status`` Optimal (1) too.
+    ``sol_status`` None (a PuLP without it) is derived from ``status``.  Unbounded
+    maps to NO_SOLUTION (no usable solution; the message says why), as the HiGHS
+    backend does.
+    """
+    status = int(status)
+    if sol_status is None:
+        sol_status = {_ST_OPTIMAL: _SOL_OPTIMAL, _ST_INFEASIBLE: _SOL_INFEASIBLE,
+                      _ST_UNBOUNDED: _SOL_UNBOUNDED}.get(status, _SOL_NONE)
+    sol_status = int(sol_status)
+    if status == _ST_INFEASIBLE or sol_status == _SOL_INFEASIBLE:
+        return Status.INFEASIBLE
+    if status == _ST_UNBOUNDED or sol_status == _SOL_UNBOUNDED:
+        return Status.NO_SOLUTION
+    if sol_status == _SOL_OPTIMAL:
+        # a solver that says "optimal solution" but not "optimal status" stopped early
+        return Status.OPTIMAL if status == _ST_OPTIMAL else Status.FEASIBLE
+    if sol_status == _SOL_INTEGER_FEASIBLE:
+        return Status.FEASIBLE
+    if sol_status == _SOL_NONE:
+        return Status.NO_SOLUTION
+    raise SolverError(f"PuLP returned unknown status codes ({status}, {sol_status})")
+
+
+def _v4_codes(stop: int, has_solution: bool) -> tuple[int, int]:
+    """Translate PuLP 4's ``LpSolveStats`` (status, has_solution) into PuLP 3's pair."""
+    stop = int(stop)
+    if stop == _V4_INFEASIBLE:
+        return _ST_INFEASIBLE, _SOL_INFEASIBLE
+    if stop == _V4_UNBOUNDED:
+        return _ST_UNBOUNDED, _SOL_UNBOUNDED
+    if stop in (_V4_OPTIMAL, _V4_GAP_LIMIT):  # GapLimit: optimal within the requested gap
+        return (_ST_OPTIMAL, _SOL_OPTIMAL) if has_solution else (_ST_NOT_SOLVED, _SOL_NONE)
+    if stop == _V4_NUMERICAL_ERROR and not has_solution:
+        raise SolverError("the solver stopped on numerical difficulties without a solution")
+    if stop in (_V4_NOT_SOLVED, _V4_UNDEFINED):
+        return (stop, _SOL_INTEGER_FEASIBLE) if has_solution else (stop, _SOL_NONE)
+    # time / memory / node / iteration / solution limits, interrupted, stopped, numerics
+    return (_ST_OPTIMAL, _SOL_INTEGER_FEASIBLE) if has_solution else (_ST_NOT_SOLVED, _SOL_NONE)
+
+
+# --------------------------------------------------------------------------- CBC log
+
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_RE_VERSION = re.compile(r"^Version:\s*(\S+)", re.M)
+_RE_RESULT = re.compile(r"^Result - (.+?)\s*$", re.M)
+_RE_SUMMARY_BOUND = re.compile(rf"^(Upper|Lower) bound:\s*({_NUM})", re.M)
+_RE_PARTIAL = re.compile(rf"Partial search - best objective \S+ \(best possible ({_NUM})\)")
+
+
+def _half_unit(text: str) -> float:
+    """Half a unit of the last digit printed in ``text`` (how far rounding may have moved it)."""
+    mant, _, exp = text.lower().partition("e")
+    decimals = len(mant.split(".")[1]) if "." in mant else 0
+    return 0.5 * 10.0 ** ((int(exp) if exp else 0) - decimals)
+
+
+def _cbc_bound_from_log(log: str) -> float | None:
+    """CBC's final best bound, in the sense of our maximisation of c.x (no offset), or None.
+
+    CBC ends a MIP run with a summary (``Result - ...``, ``Objective value:``, then
+    ``Upper bound:`` when it maximised, as PuLP 3 runs it with ``-max``, or
+    ``Lower bound:`` when it minimised the negated objective, as PuLP 4 runs it).
+    ``Cbc0005I Partial search - ... (best possible V)`` lines carry the bound with
+    more digits, always in CBC's internal minimisation sense; the last one is used
+    when it agrees with the summary.  The value is rounded outward by half a unit
+    of the last printed digit, so the bound stays valid.
+    """
+    found = _RE_SUMMARY_BOUND.findall(log)
+    if not found:
+        return None
+    label, text = found[-1]
+    value = float(text)
+    if not math.isfinite(value) or abs(value) >= 1e49:  # CBC's 1e50 = "none"
+        return None
+    bound, slack = (value if label == "Upper" else -value), _half_unit(text)
+    partial = _RE_PARTIAL.findall(log)
+    if partial:
+        p_value = -float(partial[-1])
+        if math.isfinite(p_value) and abs(p_value) < 1e49 and abs(p_value - bound) <= slack * 1.000001:
+            bound, slack = p_value, _half_unit(partial[-1])
+    return bound + slack
+
+
+def _cbc_version(log: str) -> str | None:
+    m = _RE_VERSION.search(log)
+    if m and re.match(r"\d+(\.\d+)+", m.group(1)):
+        return m.group(1)
+    return None
+
+
+def _fallback_version(pulp_ver: str, cbc: bool) -> str:
+    ver = f"pulp {pulp_ver}"
+    if cbc:
+        try:
+            from importlib.metadata import version
+
+            ver += f" (cbcbox {version('cbcbox')})"
+        except Exception:
+            pass
+    return ver
+
+
+# --------------------------------------------------------------------------- model
+
+
+def _check(model: CompiledModel) -> sp.csr_matrix:
+    n, m = model.n_cols, model.n_rows
+    if model.A.shape != (m, n):
+        raise SolverError(f"compiled model: A has shape {model.A.shape}, expected ({m}, {n})")
+    for field, size in (("row_lo", m), ("row_hi", m), ("col_lo", n), ("col_hi", n), ("integrality", n)):
+        if np.shape(getattr(model, field)) != (size,):
+            raise SolverError(f"compiled model: {field} has shape {np.shape(getattr(model, field))}, expected ({size},)")
+    A = sp.csr_matrix(model.A, dtype=float, copy=True)
+    A.sum_duplicates()
+    A.eliminate_zeros()
+    return A
+
+
+def _trivially_infeasible(model: CompiledModel, A: sp.csr_matrix, tol: float = 1e-9) -> str | None:
+    """Why the model is infeasible without solving (empty rows, crossed bounds), or None."""
+    lo, hi = np.asarray(model.col_lo, float), np.asarray(model.col_hi, float)
+    bad = np.flatnonzero(lo > hi)
+    if bad.size:
+        return f"column {int(bad[0])} has lower bound {lo[bad[0]]} > upper bound {hi[bad[0]]}"
+    rlo, rhi = np.asarray(model.row_lo, float), np.asarray(model.row_hi, float)
+    bad = np.flatnonzero(rlo > rhi)
+    if bad.size:
+        return f"row {int(bad[0])} has lower bound {rlo[bad[0]]} > upper bound {rhi[bad[0]]}"
+    empty = np.diff(A.indptr) == 0
+    bad = np.flatnonzero(empty & ((rlo > tol) | (rhi < -tol)))
+    if bad.size:
+        return f"row {int(bad[0])} has no coefficients but requires a value in [{rlo[bad[0]]}, {rhi[bad[0]]}]"
+    return None
+
+
+def _default_x(model: CompiledModel) -> np.ndarray:
+    """A value inside every column's bounds (0 clipped; rounded inward for integers)."""
+    lo, hi = np.asarray(model.col_lo, float), np.asarray(model.col_hi, float)
+    x = np.clip(np.zeros(model.n_cols), lo, hi)
+    ints = np.asarray(model.integrality) == 1
+    x[ints] = np.clip(np.round(x[ints]), np.ceil(lo[ints] - 1e-9), np.floor(hi[ints] + 1e-9))
+    return x
+
+
+def _bound_arg(v: float) -> float | None:
+    return float(v) if math.isfinite(v) else None
+
+
+def _build(pulp: Any, model: CompiledModel, A: sp.csr_matrix) -> tuple[Any, list[Any]]:
+    """The PuLP problem (maximise c.x; the offset is added afterwards) and its variables."""
+    prob = pulp.LpProblem("portfolio", pulp.LpMaximize)
+    lo, hi = np.asarray(model.col_lo, float), np.asarray(model.col_hi, float)
+    ints = np.asarray(model.integrality) == 1
+    binary = ints & (lo == 0.0) & (hi == 1.0)
+    cats = np.where(binary, pulp.LpBinary, np.where(ints, pulp.LpInteger, pulp.LpContinuous)).tolist()
+    lo_l = [_bound_arg(v) for v in lo.tolist()]
+    hi_l = [_bound_arg(v) for v in hi.tolist()]
+    names = [f"x{j}" for j in range(model.n_cols)]
+    if hasattr(prob, "add_variable"):  # PuLP 4 (and 3.3+): variables belong to the problem
+        add = prob.add_variable
+        xs = [add(nm, lb, ub, cat) for nm, lb, ub, cat in zip(names, lo_l, hi_l, cats)]
+    else:  # PuLP < 3.3
+        mk = pulp.LpVariable
+        xs = [mk(nm, lb, ub, cat) for nm, lb, ub, cat in zip(names, lo_l, hi_l, cats)]
+    expr = getattr(pulp.LpAffineExpression, "from_list", None) or pulp.LpAffineExpression
+    var_arr = np.empty(len(xs), dtype=object)
+    var_arr[:] = xs
+
+    c = np.asarray(model.c, float)
+    nz = np.flatnonzero(c)
+    prob.setObjective(expr(list(zip(var_arr[nz].tolist(), c[nz].tolist()))))
+
+    rlo, rhi = np.asarray(model.row_lo, float), np.asarray(model.row_hi, float)
+    indptr, indices, data = A.indptr, A.indices, A.data
+    for i in range(A.shape[0]):
+        a, b = indptr[i], indptr[i + 1]
+        lo_i, hi_i = float(rlo[i]), float(rhi[i])
+        fin_lo, fin_hi = math.isfinite(lo_i), math.isfinite(hi_i)
+        if a == b or not (fin_lo or fin_hi):
+            continue  # empty rows were checked by _trivially_infeasible; free rows say nothing
+        terms = list(zip(var_arr[indices[a:b]].tolist(), data[a:b].tolist()))
+        if fin_lo and fin_hi and lo_i == hi_i:
+            prob.addConstraint(expr(terms) == lo_i, f"r{i}")
+        elif fin_lo and fin_hi:
+            prob.addConstraint(expr(terms) >= lo_i, f"r{i}_lo")
+            prob.addConstraint(expr(terms) <= hi_i, f"r{i}_hi")
+        elif fin_hi:
+            prob.addConstraint(expr(terms) <= hi_i, f"r{i}")
+        else:
+            prob.addConstraint(expr(terms) >= lo_i, f"r{i}")
+    return prob, xs
+
+
+def _set_warm_start(model: CompiledModel, xs: list[Any], start: np.ndarray) -> None:
+    start = np.asarray(start, dtype=float).ravel()
+    if start.shape != (model.n_cols,):
+        raise SolverError(f"warm_start has {start.size} values, the model has {model.n_cols} columns")
+    if not np.all(np.isfinite(start)):
+        raise SolverError("warm_start contains NaN or infinite values")
+    lo, hi = np.asarray(model.col_lo, float), np.asarray(model.col_hi, float)
+    start = np.clip(start, lo, hi)
+    ints = np.asarray(model.integrality) == 1
+    start[ints] = np.round(start[ints])
+    for var, val in zip(xs, start.tolist()):
+        var.setInitialValue(val, False)
+
+
+# --------------------------------------------------------------------------- bounds of other solvers
+
+
+def _valid_bound(bound: Any, objective_cx: float | None) -> float | None:
+    """``bound`` as a float if it is finite and not below the objective (else None)."""
+    try:
+        b = float(bound)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(b) or abs(b) >= 1e30:
+        return None
+    if objective_cx is not None:
+        tol = 1e-6 * max(1.0, abs(objective_cx))
+        if b < objective_cx - tol:
+            return None
+        b = max(b, objective_cx)
+    return b
+
+
+def _other_bound(prob: Any, result: Any, objective_cx: float | None) -> float | None:
+    """Best bound reported by a non-CBC solver (max sense of c.x), or None."""
+    # PuLP 4: LpSolveStats.best_bound, already in the problem's sense
+    b = _valid_bound(getattr(result, "best_bound", None), objective_cx)
+    if b is not None:
+        return b
+    # PuLP 3 with highspy: the dual bound of the (possibly negated) objective
+    model = getattr(prob, "solverModel", None)
+    get_info = getattr(model, "getInfo", None)
+    if get_info is None or objective_cx is None:
+        return None
+    try:
+        info = get_info()
+        dual, primal = float(info.mip_dual_bound), float(info.objective_function_value)
+    except Exception:
+        return None
+    if abs(primal - objective_cx) <= abs(primal + objective_cx):
+        candidates = (dual, -dual)
+    else:
+        candidates = (-dual, dual)
+    for cand in candidates:
+        b = _valid_bound(cand, objective_cx)
+        if b is not None:
+            return b
+    return None
+
+
+# --------------------------------------------------------------------------- solve
+
+
+@contextlib.contextmanager
+def _workdir() -> Iterator[str]:
+    path = tempfile.mkdtemp(prefix="portfolio-pulp-")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return ""
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def solve_pulp(model: CompiledModel, options: SolverOptions, solver: str = "cbc") -> RawSolution:
+    """Solve ``model`` (a maximisation) with CBC or another solver through PuLP.
+
+    ``solver`` is ``"cbc"`` or a PuLP solver name, case-insensitive (``"GLPK_CMD"``,
+    ``"HiGHS"``, ``"SCIP_PY"``), or a name from :func:`available_pulp_solvers`.
+    Raises :class:`SolverError` when the solver is missing or fails.
+    """
+    pulp = _import_pulp()
+    pulp_ver = pulp_version()
+    name, is_cbc = _resolve(pulp, solver)
+    solver_name = "cbc" if is_cbc else name.lower()
+    A = _check(model)
+
+    why = _trivially_infeasible(model, A)
+    if why is not None or model.n_cols == 0:
+        # decided without calling the solver (PuLP cannot be handed an empty model)
+        if why is not None:
+            st, x, obj, msg = Status.INFEASIBLE, None, None, f"infeasible: {why}"
+        else:
+            st, x, obj, msg = Status.OPTIMAL, np.zeros(0), float(model.offset), "empty model (no columns)"
+        return RawSolution(st, x, obj, obj, solver_name, _fallback_version(pulp_ver, is_cbc), 0.0, msg)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        prob, xs = _build(pulp, model, A)
+        if options.warm_start is not None:
+            _set_warm_start(model, xs, options.warm_start)
+
+    with _workdir() as work:
+        log_path = os.path.join(work, "solver.log")
+        kwargs: dict[str, Any] = {
+            "msg": bool(options.msg) and not is_cbc,  # CBC logs to stdout: it gets a log file
+            "timeLimit": None if options.time_limit is None else float(options.time_limit),
+            "gapRel": float(options.mip_gap),
+            "threads": int(options.threads) if options.threads else None,
+            "warmStart": options.warm_start is not None,
+        }
+        if is_cbc:
+            kwargs["logPath"] = log_path
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        try:
+            solver_obj = _make_solver(pulp, name, kwargs)
+        except Exception as exc:
+            raise SolverError(f"could not set up PuLP solver {name}: {exc}") from exc
+        if hasattr(solver_obj, "tmpDir"):
+            solver_obj.tmpDir = work  # PuLP's .mps/.sol files die with the folder
+        t0 = time.perf_counter()
+        try:
+            # CBC runs as a subprocess writing to its log file; other solvers may
+            # print from C code, so their descriptor 1 goes to stderr meanwhile
+            quiet = contextlib.nullcontext() if is_cbc else stdout_to_stderr()
+            with warnings.catch_warnings(), quiet:
+                warnings.simplefilter("ignore")
+                result = prob.solve(solver_obj)
+        except Exception as exc:
+            log = _read(log_path) if is_cbc else ""
+            if options.msg and log:
+                sys.stderr.write(log)
+            detail = f"\n{_tail(log)}" if log else ""
+            raise SolverError(f"{solver_name} failed through PuLP {pulp_ver}: {exc}{detail}") from exc
+        seconds = time.perf_counter() - t0
+        log = _read(log_path) if is_cbc else ""
+    if options.msg and log:
+        sys.stderr.write(log)
+        sys.stderr.flush()
+
+    # -- status
+    if hasattr(result, "has_solution"):  # PuLP 4: LpSolveStats
+        stop = int(result.status)
+        codes = _v4_codes(stop, bool(result.has_solution))
+        pulp_msg = f"PuLP status {getattr(result, 'status_str', stop)}"
+    else:  # PuLP 3: status int, prob.sol_status
+        codes = (int(prob.status), getattr(prob, "sol_status", None))
+        pulp_msg = f"PuLP status {pulp.LpStatus.get(codes[0], codes[0])}, solution status {codes[1]}"
+    status = _map_status(*codes)
+    notes = [pulp_msg]
+    m = _RE_RESULT.search(log)
+    if m:
+        notes.append(f"CBC: {m.group(1)}")
+    if codes[0] == _ST_UNBOUNDED or codes[1] == _SOL_UNBOUNDED:
+        notes.append("the model is unbounded")
+
+    # -- solution
+    x = objective = None
+    if status.has_solution:
+        values = [v.varValue for v in xs]
+        if any(v is None for v in values):
+            fill = _default_x(model)  # columns in no row and not in the objective
+            values = [fill[j] if v is None else v for j, v in enumerate(values)]
+        x = np.asarray(values, dtype=float)
+        ints = np.asarray(model.integrality) == 1
+        x[ints] = np.round(x[ints])
+        objective = float(np.asarray(model.c, float) @ x + model.offset)
+
+    # -- bound (computed for c.x, then shifted by the offset)
+    cx = None if objective is None else objective - float(model.offset)
+    bound_cx: float | None = None
+    if is_cbc:
+        parsed = _cbc_bound_from_log(log)
+        if parsed is not None and cx is not None and parsed < cx - 1e-6 * max(1.0, abs(cx)):
+            notes.append(f"ignored CBC log bound {parsed} below the objective")
+            parsed = None
+        if status == Status.OPTIMAL:
+            proven = "within gap" not in (m.group(1) if m else "")
+            bound_cx = cx if proven or parsed is None else max(parsed, cx)
+        elif status == Status.FEASIBLE:
+            bound_cx = None if parsed is None else max(parsed, cx)
+        elif status == Status.NO_SOLUTION:
+            bound_cx = parsed
+    elif status.has_solution:
+        bound_cx = _other_bound(prob, result, cx)
+    if status == Status.OPTIMAL and bound_cx is None:
+        bound_cx = cx + float(options.mip_gap) * abs(cx) if options.mip_gap > 0 else cx
+    bound = None if bound_cx is None else float(bound_cx + model.offset)
+
+    version = (_cbc_version(log) if is_cbc else None) or _fallback_version(pulp_ver, is_cbc)
+    return RawSolution(
+        status=status,
+        x=x,
+        objective=objective,
+        bound=bound,
+        solver=solver_name,
+        version=version,
+        seconds=seconds,
+        message="; ".join(notes),
+    )

@@ -1,0 +1,695 @@
+"""Loading and validating tables of candidate projects.
+
+A candidate table is a DataFrame with one row per project, indexed by a unique
+project id.  :func:`load_projects` reads CSV, Excel and JSON files (or takes a
+DataFrame); :func:`validate_projects` checks a table and returns its canonical
+form, collecting *every* problem into one :class:`~portfolio_opt.ValidationError`
+whose messages name the project id and the field.
+
+List-valued fields (a cost or resource profile per period, benefit cash flows,
+``requires`` and ``excludes``) may be given as Python lists, or in a file as
+semicolon-separated text such as ``400;250`` or ``DWH-01;CRM-02``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ValidationError
+
+__all__ = ["Columns", "ProjectTable", "load_projects", "validate_projects", "projects_from_records"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Columns:
+    """Names of the columns of a candidate table; change any to match your data.
+
+    Resource demand is read from every column whose name starts with
+    ``resource_prefix`` (``res_engineers`` is the demand for ``engineers``).
+
+    Examples
+    --------
+    >>> Columns(cost="capex").cost
+    'capex'
+    """
+
+    id: str = "id"
+    name: str = "name"
+    cost: str = "cost"
+    value: str = "value"
+    duration: str = "duration"
+    earliest_start: str = "earliest_start"
+    latest_start: str = "latest_start"
+    mandatory: str = "mandatory"
+    excluded: str = "excluded"
+    category: str = "category"
+    requires: str = "requires"
+    excludes: str = "excludes"
+    benefits: str = "benefits"
+    probability: str = "probability"
+    resource_prefix: str = "res_"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ProjectTable:
+    """A validated candidate table in canonical form (read-only by convention).
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Canonical columns ``name, category, duration, cost, value, probability,
+        earliest_start, latest_start, mandatory, excluded, requires, excludes,
+        benefits`` (lists as tuples) plus the caller's other columns (criteria).
+    cost : ndarray, shape (n, max_duration)
+        Spend per period offset from the start (zero-padded).
+    resources : dict of str to ndarray (n, max_duration)
+        Demand per resource per period offset.
+    """
+
+    frame: pd.DataFrame
+    cost: np.ndarray
+    resources: Mapping[str, np.ndarray]
+
+    @property
+    def ids(self) -> pd.Index:
+        return self.frame.index
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+_TRUE = {"true", "yes", "y", "1", "t", "x"}
+_FALSE = {"false", "no", "n", "0", "f", "", "nan", "none"}
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    try:
+        return bool(pd.isna(v)) if np.ndim(v) == 0 else False
+    except (TypeError, ValueError):
+        return False
+
+
+def _split_text(s: str) -> list[str]:
+    s = s.strip()
+    if s.startswith("[") and s.endswith("]"):
+        try:
+            parsed = json.loads(s)
+        except json.JSONDecodeError:
+            s = s[1:-1]
+        else:
+            return [str(p) if not isinstance(p, str) else p for p in parsed]
+    if not s:
+        return []
+    sep = ";" if ";" in s else ("|" if "|" in s else None)
+    parts = s.split(sep) if sep else [s]
+    return [p.strip() for p in parts]
+
+
+def _as_number(v: Any) -> float:
+    """Parse one number; raise ValueError with the offending text."""
+    if isinstance(v, bool):
+        raise ValueError(repr(v))
+    if isinstance(v, numbers.Real):
+        return float(v)
+    if isinstance(v, str):
+        t = v.strip().replace("_", "")
+        if t == "":
+            raise ValueError("an empty value")
+        try:
+            return float(t)
+        except ValueError:
+            raise ValueError(repr(v)) from None
+    raise ValueError(repr(v))
+
+
+def _as_number_list(v: Any) -> list[float] | float:
+    """A number, or a list of numbers (from a list or semicolon text)."""
+    if isinstance(v, str):
+        parts = _split_text(v)
+        if len(parts) == 1:
+            return _as_number(parts[0])
+        return [_as_number(p) for p in parts]
+    if isinstance(v, (list, tuple, np.ndarray, pd.Series)):
+        return [_as_number(p) for p in list(v)]
+    return _as_number(v)
+
+
+def _as_id_list(v: Any) -> list[str]:
+    if _is_missing(v):
+        return []
+    if isinstance(v, str):
+        return [p for p in _split_text(v) if p]
+    if isinstance(v, (list, tuple, set, np.ndarray, pd.Series)):
+        return [str(p).strip() for p in v if not _is_missing(p) and str(p).strip()]
+    return [str(v)]
+
+
+def _as_bool(v: Any) -> bool:
+    if _is_missing(v):
+        return False
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, numbers.Real):
+        if v in (0, 1):
+            return bool(v)
+        raise ValueError(repr(v))
+    if isinstance(v, str) and v.strip().lower() in _TRUE:
+        return True
+    if isinstance(v, str) and v.strip().lower() in _FALSE:
+        return False
+    raise ValueError(repr(v))
+
+
+def _fmt_ids(ids: Sequence[Any], limit: int = 8) -> str:
+    shown = ", ".join(f"'{i}'" for i in list(ids)[:limit])
+    more = len(ids) - limit
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_projects(
+    source: str | Path | pd.DataFrame | Sequence[Mapping[str, Any]],
+    *,
+    columns: Columns | None = None,
+    sheet_name: str | int = 0,
+) -> pd.DataFrame:
+    """Read a candidate table from CSV, Excel or JSON (or take a DataFrame or records).
+
+    The result is indexed by project id (the ``id`` column).  It is *not* yet
+    validated: pass it to :func:`portfolio_opt.Problem` (or
+    :func:`validate_projects`) which checks it.
+
+    Parameters
+    ----------
+    source : path, DataFrame or list of dicts
+        ``.csv``, ``.xlsx``/``.xls``, or ``.json`` (a list of project objects
+        as in the engine contract, or an object with a ``projects`` list).
+    columns : Columns, optional
+        Column names, when they differ from the defaults.
+    sheet_name : str or int
+        The Excel sheet to read.
+
+    Returns
+    -------
+    DataFrame
+        A new frame indexed by project id.
+
+    Examples
+    --------
+    >>> import io
+    >>> df = load_projects(pd.read_csv(io.StringIO("id,cost,value\\nA,10,20\\nB,5;5,12")))
+    >>> list(df.index), df.loc["B", "cost"]
+    (['A', 'B'], '5;5')
+    """
+    cols = columns or Columns()
+    if isinstance(source, pd.DataFrame):
+        df = source.copy()
+    elif isinstance(source, (list, tuple)):
+        df = projects_from_records(source, columns=cols)
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise ValidationError(f"file '{path}' does not exist")
+        suffix = path.suffix.lower()
+        try:
+            if suffix in (".csv", ".txt"):
+                df = pd.read_csv(path, dtype={cols.id: str}, keep_default_na=True)
+            elif suffix in (".xlsx", ".xlsm", ".xls"):
+                df = pd.read_excel(path, sheet_name=sheet_name, dtype={cols.id: str})
+            elif suffix == ".json":
+                data = json.loads(path.read_text(encoding="utf-8"))
+                records = data.get("projects") if isinstance(data, dict) else data
+                if not isinstance(records, list):
+                    raise ValidationError(f"file '{path}': expected a list of projects or an object with 'projects'")
+                df = projects_from_records(records, columns=cols)
+            else:
+                raise ValidationError(f"file '{path}': unknown format '{suffix}' (use .csv, .xlsx or .json)")
+        except ValidationError:
+            raise
+        except ImportError as exc:  # openpyxl missing
+            raise ValidationError(f"file '{path}': cannot read it ({exc})") from None
+        except (ValueError, OSError, json.JSONDecodeError) as exc:
+            raise ValidationError(f"file '{path}': cannot read it ({exc})") from None
+    if df.index.name != cols.id and cols.id in df.columns:
+        df = df.set_index(cols.id)
+    df.index = df.index.map(lambda v: v if _is_missing(v) else str(v).strip())
+    df.index.name = cols.id
+    return df
+
+
+def projects_from_records(records: Sequence[Mapping[str, Any]], *, columns: Columns | None = None) -> pd.DataFrame:
+    """Turn engine-style project objects into a candidate table.
+
+    ``resources`` (an object) becomes one ``res_<name>`` column per resource and
+    ``scores`` one column per criterion.
+
+    Examples
+    --------
+    >>> df = projects_from_records([{"id": "A", "cost": [1, 2], "resources": {"eng": 2},
+    ...                              "scores": {"fit": 4}}])
+    >>> sorted(df.columns)
+    ['cost', 'fit', 'res_eng']
+    """
+    cols = columns or Columns()
+    rows = []
+    problems = []
+    for k, rec in enumerate(records):
+        if not isinstance(rec, Mapping):
+            problems.append(f"project #{k + 1}: expected an object, got {type(rec).__name__}")
+            continue
+        row: dict[str, Any] = {}
+        for key, val in rec.items():
+            if key == "resources" and isinstance(val, Mapping):
+                for r, dem in val.items():
+                    row[cols.resource_prefix + str(r)] = dem
+            elif key == "scores" and isinstance(val, Mapping):
+                for c, s in val.items():
+                    row[str(c)] = s
+            elif key in ("resources", "scores"):
+                pid = rec.get("id", f"#{k + 1}")
+                problems.append(f"project '{pid}': field '{key}' must be an object, got {type(val).__name__}")
+            else:
+                row[key] = val
+        rows.append(row)
+    if problems:
+        raise ValidationError(problems)
+    df = pd.DataFrame.from_records(rows)
+    if cols.id in df.columns:
+        df = df.set_index(cols.id)
+    return df
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate_projects(
+    df: pd.DataFrame,
+    *,
+    periods: int,
+    columns: Columns | None = None,
+    criteria: Sequence[str] = (),
+    require_value: bool = False,
+) -> ProjectTable:
+    """Check a candidate table and return its canonical form.
+
+    Every problem found is reported at once, one message each, naming the
+    project id and the field.  The input is never modified.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Candidates, indexed by project id or with an ``id`` column.
+    periods : int
+        Number of periods T of the planning horizon (starts must let a project
+        finish by period T - 1).
+    columns : Columns, optional
+        Column names.
+    criteria : sequence of str
+        Criterion columns that must be present and numeric.
+    require_value : bool
+        Whether the ``value`` column must exist (objective "value").
+
+    Returns
+    -------
+    ProjectTable
+
+    Raises
+    ------
+    ValidationError
+        With one message per problem.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"id": ["A", "B"], "cost": [10, "4;4"], "value": [5, 9]})
+    >>> t = validate_projects(df, periods=3)
+    >>> t.frame.loc["B", "cost"], t.frame.loc["B", "duration"]
+    ((4.0, 4.0), 2)
+    >>> validate_projects(pd.DataFrame({"id": ["A"], "cost": [-1]}), periods=1)
+    Traceback (most recent call last):
+    ...
+    portfolio_opt.errors.ValidationError: 1 problem in the input:
+      - project 'A': field 'cost' is negative (-1.0)
+    """
+    cols = columns or Columns()
+    if not isinstance(df, pd.DataFrame):
+        raise ValidationError(f"projects must be a pandas DataFrame, got {type(df).__name__}")
+    if not isinstance(periods, (int, np.integer)) or isinstance(periods, bool) or periods < 1:
+        raise ValidationError(f"'periods' must be a positive integer, got {periods!r}")
+    T = int(periods)
+    problems: list[str] = []
+    src = df
+    if src.index.name != cols.id and cols.id in src.columns:
+        src = src.set_index(cols.id)
+
+    if len(src) == 0:
+        raise ValidationError("the table of projects is empty")
+    if cols.cost not in src.columns:
+        problems.append(
+            f"missing required column '{cols.cost}' (columns present: {', '.join(map(str, src.columns))})"
+        )
+    if require_value and cols.value not in src.columns:
+        problems.append(f"missing required column '{cols.value}' (needed for the objective 'value')")
+    for c in criteria:
+        if c not in src.columns:
+            problems.append(f"missing criterion column '{c}' (columns present: {', '.join(map(str, src.columns))})")
+    if problems:
+        raise ValidationError(problems)
+
+    # ids
+    ids: list[str] = []
+    for k, raw in enumerate(src.index):
+        if _is_missing(raw) or str(raw).strip() == "":
+            problems.append(f"row {k + 1}: field '{cols.id}' is missing (every project needs a unique id)")
+            ids.append(f"<row {k + 1}>")
+        else:
+            ids.append(str(raw).strip())
+    seen: dict[str, int] = {}
+    for i in ids:
+        seen[i] = seen.get(i, 0) + 1
+    dups = [i for i, c in seen.items() if c > 1]
+    if dups:
+        problems.append(f"field '{cols.id}': duplicate project ids {_fmt_ids(dups)}")
+    id_set = set(ids)
+
+    def col(name: str) -> list[Any] | None:
+        return list(src[name]) if name in src.columns else None
+
+    n = len(ids)
+    raw_cost = col(cols.cost)
+    raw_dur = col(cols.duration)
+
+    # durations first: from the column, or the length of the cost list
+    costs: list[list[float]] = []
+    durations: list[int] = []
+    for k in range(n):
+        pid = ids[k]
+        try:
+            c = _as_number_list(raw_cost[k]) if not _is_missing(raw_cost[k]) else None  # type: ignore[index]
+        except ValueError as exc:
+            problems.append(f"project '{pid}': field '{cols.cost}' has a non-numeric value {exc}")
+            c = None
+        else:
+            if c is None:
+                problems.append(f"project '{pid}': field '{cols.cost}' is missing")
+        dur: int | None = None
+        if raw_dur is not None and not _is_missing(raw_dur[k]):
+            try:
+                dv = _as_number(raw_dur[k])
+                if not float(dv).is_integer() or dv < 1:
+                    raise ValueError(repr(raw_dur[k]))
+                dur = int(dv)
+            except ValueError:
+                problems.append(
+                    f"project '{pid}': field '{cols.duration}' must be a whole number of periods ≥ 1, got {raw_dur[k]!r}"
+                )
+        if isinstance(c, list):
+            if dur is not None and len(c) != dur:
+                problems.append(
+                    f"project '{pid}': field '{cols.cost}' has a profile of {len(c)} periods but "
+                    f"'{cols.duration}' is {dur}"
+                )
+            dur = len(c) if dur is None else dur
+            prof = c if len(c) == dur else (c + [0.0] * dur)[:dur]
+        elif c is not None:
+            dur = 1 if dur is None else dur
+            prof = [c / dur] * dur
+        else:
+            dur = dur or 1
+            prof = [0.0] * dur
+        if len(prof) == 0:
+            problems.append(f"project '{pid}': field '{cols.cost}' is an empty list")
+            dur, prof = 1, [0.0]
+        bad = [v for v in prof if not math.isfinite(v)]
+        if bad:
+            problems.append(f"project '{pid}': field '{cols.cost}' is not finite ({bad[0]})")
+            prof = [v if math.isfinite(v) else 0.0 for v in prof]
+        neg = [v for v in prof if v < 0]
+        if neg:
+            total = sum(prof) if isinstance(c, list) else c
+            problems.append(f"project '{pid}': field '{cols.cost}' is negative ({neg[0] if isinstance(c, list) else total})")
+        costs.append(prof)
+        durations.append(dur)
+
+    def numbers_col(name: str, default: float, lo: float | None = None, hi: float | None = None) -> list[float]:
+        raw = col(name)
+        out = []
+        for k in range(n):
+            pid = ids[k]
+            if raw is None:
+                out.append(default)
+                continue
+            v = raw[k]
+            if _is_missing(v):
+                if name == cols.value and require_value:
+                    problems.append(f"project '{pid}': field '{name}' is missing")
+                out.append(default)
+                continue
+            try:
+                x = _as_number(v)
+            except ValueError:
+                problems.append(f"project '{pid}': field '{name}' has a non-numeric value {v!r}")
+                out.append(default)
+                continue
+            if not math.isfinite(x):
+                problems.append(f"project '{pid}': field '{name}' is not finite ({x})")
+                out.append(default)
+                continue
+            if (lo is not None and x < lo) or (hi is not None and x > hi):
+                problems.append(f"project '{pid}': field '{name}' is {x:g}, outside [{lo:g}, {hi:g}]")
+                out.append(default)
+                continue
+            out.append(x)
+        return out
+
+    values = numbers_col(cols.value, 0.0)
+    probs = numbers_col(cols.probability, 1.0, 0.0, 1.0)
+
+    def int_col(name: str) -> list[int | None]:
+        raw = col(name)
+        out: list[int | None] = []
+        for k in range(n):
+            v = None if raw is None else raw[k]
+            if _is_missing(v):
+                out.append(None)
+                continue
+            try:
+                x = _as_number(v)
+                if not x.is_integer():
+                    raise ValueError
+                out.append(int(x))
+            except ValueError:
+                problems.append(f"project '{ids[k]}': field '{name}' must be a whole period number, got {v!r}")
+                out.append(None)
+        return out
+
+    es_raw = int_col(cols.earliest_start)
+    ls_raw = int_col(cols.latest_start)
+    es: list[int] = []
+    ls: list[int] = []
+    for k in range(n):
+        pid = ids[k]
+        e = es_raw[k] if es_raw[k] is not None else 0
+        lt = ls_raw[k] if ls_raw[k] is not None else e
+        d = durations[k]
+        last = T - d  # latest start that lets the project finish
+        if e < 0:
+            problems.append(f"project '{pid}': field '{cols.earliest_start}' is negative ({e})")
+        elif lt < e:
+            problems.append(
+                f"project '{pid}': field '{cols.latest_start}' ({lt}) is before '{cols.earliest_start}' ({e})"
+            )
+        elif e > last:
+            problems.append(
+                f"project '{pid}': start window {e}..{lt} cannot fit the horizon: a project of {d} "
+                f"period(s) must start by period {last} to finish within {T} period(s)"
+                if last >= 0
+                else f"project '{pid}': field '{cols.duration}' is {d} periods, longer than the horizon of {T}"
+            )
+        lt = min(lt, last)
+        es.append(e)
+        ls.append(max(lt, e))
+
+    def bool_col(name: str) -> list[bool]:
+        raw = col(name)
+        out = []
+        for k in range(n):
+            try:
+                out.append(_as_bool(None if raw is None else raw[k]))
+            except ValueError:
+                problems.append(f"project '{ids[k]}': field '{name}' must be true or false, got {raw[k]!r}")  # type: ignore[index]
+                out.append(False)
+        return out
+
+    mand = bool_col(cols.mandatory)
+    excl = bool_col(cols.excluded)
+    for k in range(n):
+        if mand[k] and excl[k]:
+            problems.append(f"project '{ids[k]}': fields '{cols.mandatory}' and '{cols.excluded}' are both true")
+
+    def ids_col(name: str) -> list[tuple[str, ...]]:
+        raw = col(name)
+        out = []
+        for k in range(n):
+            lst = _as_id_list(None if raw is None else raw[k])
+            unknown = [j for j in lst if j not in id_set]
+            if unknown:
+                problems.append(f"project '{ids[k]}': field '{name}' names unknown project ids {_fmt_ids(unknown)}")
+            if ids[k] in lst:
+                problems.append(f"project '{ids[k]}': field '{name}' names the project itself")
+            out.append(tuple(dict.fromkeys(j for j in lst if j in id_set and j != ids[k])))
+        return out
+
+    reqs = ids_col(cols.requires)
+    excs = ids_col(cols.excludes)
+    for k in range(n):
+        both = set(reqs[k]) & set(excs[k])
+        if both:
+            problems.append(
+                f"project '{ids[k]}': requires and excludes the same project(s) {_fmt_ids(sorted(both))}"
+            )
+
+    # benefits (optional cash-flow list)
+    raw_ben = col(cols.benefits)
+    bens: list[tuple[float, ...]] = []
+    for k in range(n):
+        v = None if raw_ben is None else raw_ben[k]
+        if _is_missing(v):
+            bens.append(())
+            continue
+        try:
+            b = _as_number_list(v)
+        except ValueError as exc:
+            problems.append(f"project '{ids[k]}': field '{cols.benefits}' has a non-numeric value {exc}")
+            bens.append(())
+            continue
+        b = b if isinstance(b, list) else [b]
+        if not all(math.isfinite(x) for x in b):
+            problems.append(f"project '{ids[k]}': field '{cols.benefits}' is not finite")
+            b = [0.0]
+        bens.append(tuple(b))
+
+    # resources
+    res_cols = [c for c in src.columns if isinstance(c, str) and c.startswith(cols.resource_prefix)]
+    maxdur = max(durations) if durations else 1
+    resources: dict[str, np.ndarray] = {}
+    res_tuples: dict[str, list[tuple[float, ...]]] = {}
+    for rc in res_cols:
+        rname = rc[len(cols.resource_prefix) :]
+        if not rname:
+            problems.append(f"column '{rc}': resource name is empty after the prefix '{cols.resource_prefix}'")
+            continue
+        arr = np.zeros((n, maxdur))
+        tuples = []
+        for k, v in enumerate(src[rc].tolist()):
+            d = durations[k]
+            if _is_missing(v):
+                tuples.append((0.0,) * d)
+                continue
+            try:
+                r = _as_number_list(v)
+            except ValueError as exc:
+                problems.append(f"project '{ids[k]}': field '{rc}' has a non-numeric value {exc}")
+                tuples.append((0.0,) * d)
+                continue
+            prof = r if isinstance(r, list) else [r] * d
+            if len(prof) != d:
+                problems.append(
+                    f"project '{ids[k]}': field '{rc}' has a profile of {len(prof)} periods but the project lasts {d}"
+                )
+                prof = (prof + [0.0] * d)[:d]
+            if not all(math.isfinite(x) for x in prof):
+                problems.append(f"project '{ids[k]}': field '{rc}' is not finite")
+                prof = [0.0] * d
+            elif any(x < 0 for x in prof):
+                problems.append(f"project '{ids[k]}': field '{rc}' is negative ({min(prof)})")
+            arr[k, :d] = prof
+            tuples.append(tuple(prof))
+        resources[rname] = arr
+        res_tuples[rname] = tuples
+
+    # criteria
+    for c in criteria:
+        if c not in src.columns:
+            continue
+        bad_missing, bad_text, bad_inf = [], [], []
+        for k, v in enumerate(src[c].tolist()):
+            if _is_missing(v):
+                bad_missing.append(ids[k])
+                continue
+            try:
+                x = _as_number(v)
+            except ValueError:
+                bad_text.append(ids[k])
+                continue
+            if not math.isfinite(x):
+                bad_inf.append(ids[k])
+        if bad_missing:
+            problems.append(f"column '{c}' has {len(bad_missing)} missing value(s) (projects {_fmt_ids(bad_missing)})")
+        if bad_text:
+            problems.append(f"column '{c}' has non-numeric values (projects {_fmt_ids(bad_text)})")
+        if bad_inf:
+            problems.append(f"column '{c}' has infinite values (projects {_fmt_ids(bad_inf)})")
+
+    if problems:
+        raise ValidationError(problems)
+
+    # mandatory ones that exclude each other / require an excluded project: these are
+    # contradictions of the request, reported by the diagnosis, not by validation.
+
+    names_raw = col(cols.name)
+    cats_raw = col(cols.category)
+    frame = pd.DataFrame(
+        {
+            "name": [ids[k] if names_raw is None or _is_missing(names_raw[k]) else str(names_raw[k]) for k in range(n)],
+            "category": [None if cats_raw is None or _is_missing(cats_raw[k]) else str(cats_raw[k]) for k in range(n)],
+            "duration": durations,
+            "cost": [tuple(float(x) for x in p) for p in costs],
+            "total_cost": [float(sum(p)) for p in costs],
+            "value": values,
+            "probability": probs,
+            "earliest_start": es,
+            "latest_start": ls,
+            "mandatory": mand,
+            "excluded": excl,
+            "requires": reqs,
+            "excludes": excs,
+            "benefits": bens,
+        },
+        index=pd.Index(ids, name="id"),
+    )
+    for rname, tuples in res_tuples.items():
+        frame["res_" + rname] = tuples
+    canon = {
+        cols.name, cols.category, cols.duration, cols.cost, cols.value, cols.probability,
+        cols.earliest_start, cols.latest_start, cols.mandatory, cols.excluded, cols.requires,
+        cols.excludes, cols.benefits, *res_cols,
+    }
+    for c in src.columns:
+        if c not in canon and c not in frame.columns:
+            frame[c] = list(src[c])
+    for c in criteria:
+        frame[c] = [float(_as_number(v)) for v in src[c].tolist()]
+    cost = np.zeros((n, maxdur))
+    for k, p in enumerate(costs):
+        cost[k, : len(p)] = p
+    cost.setflags(write=False)
+    for a in resources.values():
+        a.setflags(write=False)
+    return ProjectTable(frame=frame, cost=cost, resources=resources)

@@ -1,0 +1,338 @@
+"""Why a request is infeasible, and the smallest change that fixes it.
+
+Three steps, cheapest first:
+
+1. exact quick checks that name projects, periods and amounts (mandatory
+   projects that alone exceed a budget or capacity, a project both mandatory
+   and forced out, a requirement chain from a mandatory project into a
+   forced-out one, mandatory projects that exclude each other, group or count
+   minimums larger than what is available);
+2. a deletion filter over the request's own constraint objects that finds an
+   *irreducible* conflicting set: dropping any one of its members makes the set
+   consistent;
+3. for each member, the smallest relaxation that restores feasibility of the
+   whole request (an exact MIP with one slack for limits, checked by a
+   re-solve), or "drop it" for relations and flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._compile import compile_problem
+from ._solvers import SolverOptions, Status, solve
+from .constraints import (
+    NUMERIC,
+    BudgetLimit,
+    CapacityLimit,
+    Constraint,
+    CountLimit,
+    Excludes,
+    ForcedOut,
+    GroupLimit,
+    Mandatory,
+    Requires,
+)
+from .problem import Problem
+
+__all__ = ["Repair", "Diagnosis", "diagnose", "diagnose_infeasibility"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Repair:
+    """One change that restores feasibility on its own.
+
+    ``kind`` is ``"relax"`` (change ``constraint``'s limit to ``new_amount``,
+    a change of ``delta``) or ``"drop"``; ``verified`` says a re-solve of the
+    whole request with the change was feasible.
+    """
+
+    constraint: Constraint
+    kind: str
+    delta: float | None
+    new_amount: float | None
+    verified: bool
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Diagnosis:
+    """The findings on an infeasible problem."""
+
+    checks: tuple[str, ...]
+    conflict: tuple[Constraint, ...]
+    repairs: tuple[Repair, ...]
+    conflict_text: str
+
+    @property
+    def messages(self) -> list[str]:
+        out = list(self.checks)
+        if self.conflict_text:
+            out.append(self.conflict_text)
+        out.extend(r.text for r in self.repairs)
+        return out
+
+
+def _feasible(problem: Problem, constraints: Sequence[Constraint], solver: str, time_limit: float | None) -> bool | None:
+    comp = compile_problem(problem.replace(constraints=tuple(constraints)))
+    model = dataclasses.replace(comp.model, c=np.zeros_like(comp.model.c))
+    st = solve(model, SolverOptions(time_limit=time_limit), solver).status
+    if st.has_solution:
+        return True
+    if st == Status.INFEASIBLE:
+        return False
+    return None  # unknown (limit hit)
+
+
+def _names(ids: Sequence[str], limit: int = 6) -> str:
+    ids = list(ids)
+    q = [f"'{i}'" for i in ids[:limit]]
+    s = ", ".join(q[:-1]) + (" and " if len(q) > 1 else "") + q[-1] if q else ""
+    return s + (f" (and {len(ids) - limit} more)" if len(ids) > limit else "")
+
+
+def quick_checks(problem: Problem) -> list[str]:
+    """Exact, cheap reasons for infeasibility that need no solver (may be empty)."""
+    f = problem.table.frame
+    pos = {pid: k for k, pid in enumerate(f.index)}
+    labels = problem.periods
+    T = problem.n_periods
+    cons = problem.constraints
+    mand = [c.project for c in cons if isinstance(c, Mandatory)]
+    out_ = {c.project for c in cons if isinstance(c, ForcedOut)}
+    msgs: list[str] = []
+    for pid in dict.fromkeys(mand):
+        if pid in out_:
+            msgs.append(f"'{pid}' is both mandatory and forced out")
+    # everything a mandatory project drags in through requires
+    req: dict[str, list[str]] = {}
+    for c in cons:
+        if isinstance(c, Requires):
+            req.setdefault(c.project, []).append(c.required)
+    needed: dict[str, list[str]] = {}  # project -> chain from a mandatory project
+    for m in dict.fromkeys(mand):
+        stack = [[m]]
+        while stack:
+            chain = stack.pop()
+            cur = chain[-1]
+            if cur in needed:
+                continue
+            needed[cur] = chain
+            for nxt in req.get(cur, []):
+                stack.append(chain + [nxt])
+    for pid, chain in needed.items():
+        if pid in out_ and len(chain) > 1:
+            msgs.append(
+                "mandatory '" + chain[0] + "' requires " + " → ".join(f"'{c}'" for c in chain[1:])
+                + f", but '{pid}' is forced out"
+            )
+    for c in cons:
+        if isinstance(c, Excludes) and c.a in needed and c.b in needed:
+            why = [f"'{x}' is mandatory" if len(needed[x]) == 1 else f"'{x}' is required by mandatory '{needed[x][0]}'" for x in (c.a, c.b)]
+            msgs.append(f"{c.describe()}, but {why[0]} and {why[1]}")
+    # minimum spend / use of the forced-in projects per period
+    must = [pos[p] for p in needed]
+    if must:
+        es = f["earliest_start"].to_numpy(int)
+        ls = f["latest_start"].to_numpy(int)
+
+        def min_profile(demand: np.ndarray) -> np.ndarray:
+            tot = np.zeros(T)
+            for p in must:
+                best = None
+                for s in range(es[p], ls[p] + 1):
+                    prof = np.zeros(T)
+                    k = min(demand.shape[1], T - s)
+                    prof[s : s + k] = demand[p, :k]
+                    best = prof if best is None else np.minimum(best, prof)
+                tot += best if best is not None else 0
+            return tot
+
+        names = [f.index[p] for p in must]
+        tc = float(f["total_cost"].to_numpy(float)[must].sum())
+        spend = None
+        for c in cons:
+            if isinstance(c, BudgetLimit) and c.period is None and tc > c.amount * (1 + 1e-9):
+                msgs.append(f"the mandatory projects {_names(names)} cost {tc:,.6g} in total and the total budget is {c.amount:,.6g}")
+            elif isinstance(c, BudgetLimit) and c.period is not None:
+                spend = min_profile(problem.table.cost) if spend is None else spend
+                if spend[c.period] > c.amount * (1 + 1e-9):
+                    who = [n for n, p in zip(names, must) if problem.table.cost[p].any()]
+                    msgs.append(
+                        f"the mandatory projects {_names(who)} need at least {spend[c.period]:,.6g} in "
+                        f"{labels[c.period]} and that period's budget is {c.amount:,.6g}"
+                    )
+        use: dict[str, np.ndarray] = {}
+        for c in cons:
+            if isinstance(c, CapacityLimit):
+                if c.resource not in use:
+                    use[c.resource] = min_profile(problem.table.resources[c.resource])
+                if use[c.resource][c.period] > c.amount * (1 + 1e-9):
+                    msgs.append(
+                        f"the mandatory projects {_names(names)} need at least {use[c.resource][c.period]:,.6g} "
+                        f"{c.resource} in {labels[c.period]} and the capacity is {c.amount:,.6g}"
+                    )
+    available = [pid for pid in f.index if pid not in out_]
+    cats = f["category"]
+    for c in cons:
+        if isinstance(c, GroupLimit) and c.bound == "min" and c.measure == "count":
+            n_cat = int(((cats == c.category) & ~f.index.isin(list(out_))).sum())
+            if c.amount > n_cat:
+                msgs.append(f"{c.describe()} is more than the {n_cat} selectable projects of that category")
+        if isinstance(c, GroupLimit) and c.bound == "max" and c.measure == "count":
+            n_m = sum(1 for p in needed if cats.iat[pos[p]] == c.category)
+            if n_m > c.amount:
+                msgs.append(f"{c.describe()} is less than the {n_m} mandatory projects of that category")
+        if isinstance(c, CountLimit) and c.bound == "min" and c.amount > len(available):
+            msgs.append(f"{c.describe()} is more than the {len(available)} projects that can be selected")
+        if isinstance(c, CountLimit) and c.bound == "max" and len(needed) > c.amount:
+            msgs.append(f"{c.describe()} is less than the {len(needed)} projects that must be selected")
+    return msgs
+
+
+def conflict_set(problem: Problem, *, solver: str = "highs", time_limit: float | None = 20.0) -> tuple[Constraint, ...]:
+    """An irreducible set of the problem's constraints that cannot hold together.
+
+    Blocks of constraints are dropped while the rest stays infeasible, with the
+    block size halving down to one (a deletion filter); what remains is
+    irreducible: without any one member the set is consistent.
+    """
+    keep = list(problem.constraints)
+    b = max(1, len(keep) // 2)
+    while True:
+        i = 0
+        while i < len(keep):
+            trial = keep[:i] + keep[i + b :]
+            if _feasible(problem, trial, solver, time_limit) is False:
+                keep = trial
+            else:
+                i += b
+        if b == 1:
+            break
+        b = max(1, b // 2)
+    return tuple(keep)
+
+
+def _relax_amount(problem: Problem, con: Constraint, solver: str, time_limit: float | None) -> float | None:
+    """The smallest change of ``con``'s limit that makes the whole problem feasible (None: none helps)."""
+    idx = problem.constraints.index(con)
+    if isinstance(con, GroupLimit) and con.measure == "share":
+        # share limits are not linear in their amount: bisect on it
+        lo_ok = con.amount
+        target = 1.0 if con.bound == "max" else 0.0
+        probe = dataclasses.replace(con, amount=target)
+        if _feasible(problem, [probe if c == con else c for c in problem.constraints], solver, time_limit) is not True:
+            return None
+        bad, good = lo_ok, target
+        for _ in range(30):
+            mid = (bad + good) / 2
+            trial = dataclasses.replace(con, amount=mid)
+            if _feasible(problem, [trial if c == con else c for c in problem.constraints], solver, time_limit) is True:
+                good = mid
+            else:
+                bad = mid
+            if abs(good - bad) < 1e-4:
+                break
+        return good - con.amount
+    comp = compile_problem(problem)
+    m = comp.model
+    rows = np.flatnonzero(comp.row_owner == idx)
+    if len(rows) == 0:
+        return None
+    lower_bounded = con.bound == "min" if isinstance(con, (GroupLimit, CountLimit)) else False
+    col = np.zeros(m.n_rows)
+    col[rows] = 1.0 if lower_bounded else -1.0
+    A = sp.hstack([m.A, sp.csr_matrix(col.reshape(-1, 1))], format="csr")
+    c = np.zeros(m.n_cols + 1)
+    c[-1] = -1.0
+    upper = con.amount if lower_bounded else math.inf
+    model = dataclasses.replace(
+        m, c=c, A=A,
+        col_lo=np.append(m.col_lo, 0.0), col_hi=np.append(m.col_hi, upper),
+        integrality=np.append(m.integrality, 0).astype(np.int8),
+    )
+    raw = solve(model, SolverOptions(time_limit=time_limit), solver)
+    if not raw.status.has_solution or raw.x is None:
+        return None
+    delta = float(raw.x[-1])
+    if isinstance(con, (CountLimit,)) or (isinstance(con, GroupLimit) and con.measure == "count"):
+        delta = float(math.ceil(delta - 1e-6))
+    return -delta if lower_bounded else delta
+
+
+def diagnose(problem: Problem, *, solver: str = "highs", time_limit: float | None = 20.0) -> Diagnosis:
+    """Explain why ``problem`` is infeasible and how to repair it.
+
+    Parameters
+    ----------
+    problem : Problem
+        An infeasible problem (a feasible one gives an empty diagnosis).
+    solver : str
+        Backend for the feasibility checks.
+    time_limit : float, optional
+        Per check; a check that hits it counts as "unknown" (kept).
+
+    Returns
+    -------
+    Diagnosis
+
+    Examples
+    --------
+    >>> import pandas as pd, portfolio_opt as po
+    >>> df = pd.DataFrame({"id": ["A", "B"], "cost": [5, 4], "value": [1, 1],
+    ...                    "mandatory": [True, True]})
+    >>> d = po.diagnose(po.Problem.from_frame(df, budget=6))
+    >>> d.checks[0]
+    "the mandatory projects 'A' and 'B' cost 9 in total and the total budget is 6"
+    >>> [r.text for r in d.repairs][0]
+    'raise the total budget (6) by 3 to 9'
+    """
+    if _feasible(problem, problem.constraints, solver, time_limit) is not False:
+        return Diagnosis((), (), (), "")
+    checks = tuple(quick_checks(problem))
+    conflict = conflict_set(problem, solver=solver, time_limit=time_limit)
+    labels = problem.periods
+    text = ""
+    if conflict:
+        text = "these constraints cannot all hold together: " + "; ".join(c.describe(labels) for c in conflict)
+    repairs: list[Repair] = []
+    for con in conflict:
+        if isinstance(con, NUMERIC):
+            delta = _relax_amount(problem, con, solver, time_limit)
+            if delta is None:
+                continue
+            new = con.amount + delta
+            if isinstance(con, CountLimit) or (isinstance(con, GroupLimit) and con.measure == "count"):
+                new = float(round(new))
+            relaxed = dataclasses.replace(con, amount=max(new, 0.0))  # type: ignore[type-var]
+            ok = _feasible(problem, [relaxed if c == con else c for c in problem.constraints], solver, time_limit) is True
+            word = "raise" if delta > 0 else "lower"
+            repairs.append(Repair(con, "relax", delta, new, ok,
+                                  f"{word} {con.describe(labels)} by {abs(delta):,.6g} to {new:,.6g}"
+                                  + ("" if ok else " (not confirmed by a re-solve)")))
+        else:
+            ok = _feasible(problem, [c for c in problem.constraints if c != con], solver, time_limit) is True
+            verb = {Mandatory: "drop", ForcedOut: "lift", Requires: "drop the requirement:", Excludes: "drop the exclusion:"}
+            what = con.describe(labels)
+            t = f"{verb.get(type(con), 'drop')} {what}"
+            if not ok:
+                t += " (not enough on its own: other conflicts remain)"
+            repairs.append(Repair(con, "drop", None, None, ok, t))
+    repairs.sort(key=lambda r: (not r.verified, r.kind != "relax"))
+    return Diagnosis(checks, conflict, tuple(repairs), text)
+
+
+def diagnose_infeasibility(problem: Problem, *, solver: str = "highs", threads: int | None = None,
+                           time_limit: float | None = 20.0) -> list[str]:
+    """Plain-language diagnosis lines (the engine's ``diagnosis`` field)."""
+    d = diagnose(problem, solver=solver, time_limit=time_limit)
+    msgs = d.messages
+    if d.repairs:
+        idx = len(d.checks) + (1 if d.conflict_text else 0)
+        msgs[idx] = "any one of these repairs restores feasibility: " + msgs[idx] if len(d.repairs) > 1 else "repair: " + msgs[idx]
+    return msgs

@@ -1,0 +1,225 @@
+"""The JSON selection-engine contract (``engine-spec.md``) on top of the library.
+
+:func:`solve_spec` turns a request dict into a :class:`~portfolio_opt.Problem`,
+solves it with :func:`~portfolio_opt.select` and returns the response dict.
+It is a thin layer: the Python API and the engine give the same answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .data import projects_from_records
+from .errors import ValidationError
+from .problem import Problem
+
+__all__ = ["solve_spec", "problem_from_spec", "solver_settings"]
+
+_TOP = {
+    "version", "periods", "projects", "objective", "scoring", "discount_rate", "budget", "resources",
+    "groups", "min_projects", "max_projects", "solver", "analyses",
+}
+_PROJECT = {
+    "id", "name", "duration", "cost", "value", "resources", "earliest_start", "latest_start", "mandatory",
+    "excluded", "category", "requires", "excludes", "scores", "benefits", "probability",
+}
+_RESERVED = _PROJECT | {"total_cost", "score"}
+
+
+def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
+    """Build the :class:`Problem` of an engine request (without solving it).
+
+    Raises
+    ------
+    ValidationError
+        One message per problem, naming the project id and the field.
+
+    Examples
+    --------
+    >>> p = problem_from_spec({"version": 1, "periods": 2, "budget": 10,
+    ...     "projects": [{"id": "A", "cost": [3, 3], "value": 8}, {"id": "B", "cost": 5, "value": 4}]})
+    >>> p.n_periods, list(p.ids)
+    (2, ['A', 'B'])
+    """
+    if not isinstance(spec, Mapping):
+        raise ValidationError(f"the request must be a JSON object, got {type(spec).__name__}")
+    problems: list[str] = []
+    unknown = sorted(set(spec) - _TOP)
+    if unknown:
+        problems.append(f"unknown field(s) in the request: {', '.join(unknown)} (known: {', '.join(sorted(_TOP))})")
+    version = spec.get("version", 1)
+    if version != 1:
+        problems.append(f"field 'version' must be 1, got {version!r}")
+    projects = spec.get("projects")
+    if not isinstance(projects, list) or not projects:
+        problems.append("field 'projects' must be a non-empty list of project objects")
+        raise ValidationError(problems)
+    score_names: set[str] = set()
+    for k, rec in enumerate(projects):
+        if not isinstance(rec, Mapping):
+            problems.append(f"project #{k + 1}: expected an object, got {type(rec).__name__}")
+            continue
+        pid = rec.get("id", f"#{k + 1}")
+        if "id" not in rec or not isinstance(rec.get("id"), str) or not rec["id"].strip():
+            problems.append(f"project #{k + 1}: field 'id' must be a non-empty string, got {rec.get('id')!r}")
+        bad = sorted(set(rec) - _PROJECT)
+        if bad:
+            problems.append(f"project '{pid}': unknown field(s) {', '.join(bad)}")
+        for key in ("requires", "excludes"):
+            v = rec.get(key)
+            if v is not None and not (isinstance(v, list) and all(isinstance(i, str) for i in v)):
+                problems.append(f"project '{pid}': field '{key}' must be a list of project ids, got {v!r}")
+        for key in ("mandatory", "excluded"):
+            v = rec.get(key)
+            if v is not None and not isinstance(v, bool):
+                problems.append(f"project '{pid}': field '{key}' must be true or false, got {v!r}")
+        for key in ("resources", "scores"):
+            v = rec.get(key)
+            if v is not None and not isinstance(v, Mapping):
+                problems.append(f"project '{pid}': field '{key}' must be an object, got {type(v).__name__}")
+        if isinstance(rec.get("scores"), Mapping):
+            score_names.update(rec["scores"])
+        for key in ("cost", "benefits"):
+            v = rec.get(key)
+            if isinstance(v, str):
+                problems.append(f"project '{pid}': field '{key}' must be a number or a list of numbers, got {v!r}")
+    if problems:
+        raise ValidationError(problems)
+
+    # criteria become columns; a criterion named like a project field is prefixed
+    def col_of(name: str) -> str:
+        return f"score_{name}" if name in _RESERVED or name.startswith("res_") else name
+
+    records = []
+    for rec in projects:
+        r = dict(rec)
+        scores = r.pop("scores", None) or {}
+        r.update({col_of(str(c)): v for c, v in scores.items()})
+        records.append(r)
+    df = projects_from_records(records)
+
+    scoring = spec.get("scoring")
+    objective = spec.get("objective", "value")
+    if objective not in ("value", "score", "npv"):
+        raise ValidationError(f"field 'objective' must be 'value', 'score' or 'npv', got {objective!r}")
+    model = None
+    if scoring is not None:
+        from .scoring import ScoringModel
+
+        if not isinstance(scoring, Mapping):
+            raise ValidationError(f"field 'scoring' must be an object, got {type(scoring).__name__}")
+        model = ScoringModel.from_dict(dict(scoring))
+        crit = tuple(dataclasses.replace(c, column=col_of(c.name)) for c in model.criteria)
+        model = model.replace(criteria=crit)
+    elif objective == "score":
+        raise ValidationError("objective 'score' needs a 'scoring' object with criteria")
+
+    budget = spec.get("budget")
+    total = per = None
+    if isinstance(budget, Mapping):
+        extra = sorted(set(budget) - {"total", "per_period"})
+        if extra:
+            raise ValidationError(f"field 'budget' has unknown keys {extra} (use total and per_period)")
+        total, per = budget.get("total"), budget.get("per_period")
+    elif isinstance(budget, list):
+        per = budget
+    elif budget is not None:
+        total = budget
+    if total is not None and (isinstance(total, bool) or not isinstance(total, (int, float))):
+        raise ValidationError(f"field 'budget': the total must be a number, got {total!r}")
+
+    resources = spec.get("resources") or {}
+    if not isinstance(resources, Mapping):
+        raise ValidationError(f"field 'resources' must be an object of capacities, got {type(resources).__name__}")
+    demanded = {c[4:] for c in df.columns if isinstance(c, str) and c.startswith("res_")}
+    # a capacity on a resource that no project uses cannot bind: accept it and leave it out
+    capacity = {r: v for r, v in resources.items() if r in demanded}
+    groups = spec.get("groups") or []
+    if not isinstance(groups, list):
+        raise ValidationError("field 'groups' must be a list of group objects")
+    dr = spec.get("discount_rate", 0.0)
+    if isinstance(dr, bool) or not isinstance(dr, (int, float)) or not math.isfinite(dr):
+        raise ValidationError(f"field 'discount_rate' must be a number, got {dr!r}")
+    return Problem.from_frame(
+        df,
+        periods=spec.get("periods", 1),
+        budget=total,
+        budget_per_period=per,
+        capacity=capacity,
+        groups=groups,
+        min_projects=spec.get("min_projects"),
+        max_projects=spec.get("max_projects"),
+        objective=objective,
+        scoring=model,
+        discount_rate=float(dr),
+    )
+
+
+def solver_settings(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``solver`` object of a request as keyword arguments of :func:`select`."""
+    s = spec.get("solver") or {}
+    if not isinstance(s, Mapping):
+        raise ValidationError(f"field 'solver' must be an object, got {type(s).__name__}")
+    extra = sorted(set(s) - {"name", "time_limit", "mip_gap", "threads", "msg"})
+    if extra:
+        raise ValidationError(f"field 'solver' has unknown keys {extra} (known: name, time_limit, mip_gap, threads)")
+    name = s.get("name", "highs")
+    if not isinstance(name, str):
+        raise ValidationError(f"solver 'name' must be a string, got {name!r}")
+    out: dict[str, Any] = {"solver": name}
+    if s.get("time_limit") is not None:
+        out["time_limit"] = s["time_limit"]
+    if s.get("mip_gap") is not None:
+        out["mip_gap"] = s["mip_gap"]
+    if s.get("threads") is not None:
+        out["threads"] = s["threads"]
+    if s.get("msg"):
+        out["msg"] = True
+    return out
+
+
+def solve_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Solve an engine request and return the response (both plain JSON-able dicts).
+
+    Parameters
+    ----------
+    spec : dict
+        The request, as in ``engine-spec.md``.
+
+    Returns
+    -------
+    dict
+        The response: status, objective, bound, gap, selected, starts, spend,
+        resource_use, per-project metrics, solver facts, diagnosis, and one
+        field per analysis asked for.
+
+    Raises
+    ------
+    ValidationError
+        On bad input (a ``ValueError``), one message per problem.
+
+    Examples
+    --------
+    >>> out = solve_spec({"version": 1, "periods": 1, "budget": 6, "projects": [
+    ...     {"id": "A", "cost": 4, "value": 10}, {"id": "B", "cost": 3, "value": 7},
+    ...     {"id": "C", "cost": 2, "value": 5}]})
+    >>> out["status"], out["objective"], out["selected"]
+    ('optimal', 15.0, ['A', 'C'])
+    """
+    from .optimize import select
+
+    problem = problem_from_spec(spec)
+    kwargs = solver_settings(spec)
+    analyses = spec.get("analyses") or {}
+    if not isinstance(analyses, Mapping):
+        raise ValidationError("field 'analyses' must be an object")
+    from .analysis import check_analyses, run_analyses
+
+    check_analyses(problem, analyses)
+    result = select(problem, **kwargs)
+    out = result.to_dict()
+    out.update(run_analyses(problem, result, analyses, kwargs))
+    return out
