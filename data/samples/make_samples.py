@@ -108,7 +108,8 @@ CATALOGUE = [
     ("PLM-01", "Product lifecycle management", "transform", 3, "L", 0, 2, "app"),
     ("AUT-01", "Robotic process automation programme", "transform", 3, "M", 0, 2, "process"),
     ("SEC-03", "Zero-trust security architecture", "transform", 3, "L", 0, 2, "infra"),
-    ("FIN-03", "Finance close and consolidation transformation", "transform", 3, "L", 0, 2, "process"),
+    ("FIN-03", "Finance close and consolidation transformation", "transform", 3, "L", 0, 2,
+     "process"),
     # --- compliance (10) ----------------------------------------------------
     ("REG-01", "GDPR records retention", "compliance", 2, "M", 0, 1, "reg"),
     ("REG-02", "NIS2 cybersecurity compliance", "compliance", 2, "M", 0, 0, "infra"),
@@ -356,7 +357,8 @@ def check(rows: list[dict], constraints: dict) -> None:
     for a in mand_need:
         for b in mand_need:
             if a < b and frozenset((a, b)) in pairs:
-                problems.append(f"mandatory projects need both {a} and {b}, which exclude each other")
+                problems.append(
+                    f"mandatory projects need both {a} and {b}, which exclude each other")
 
     # mandatory projects (and what they need) fit comfortably: <= 50% in every year,
     # whatever start they get

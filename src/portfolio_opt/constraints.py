@@ -43,7 +43,7 @@ class BudgetLimit:
     Examples
     --------
     >>> BudgetLimit(600.0, period=1).describe(["2027", "2028"])
-    'the 2028 budget (600)'
+    'the budget of 2028 (600)'
     """
 
     amount: float
@@ -55,7 +55,7 @@ class BudgetLimit:
     def describe(self, labels: Any = None) -> str:
         if self.period is None:
             return f"the total budget ({self.amount:,.6g})"
-        return f"the {_label(labels, self.period)} budget ({self.amount:,.6g})"
+        return f"the budget of {_label(labels, self.period)} ({self.amount:,.6g})"
 
 
 @dataclasses.dataclass(frozen=True)

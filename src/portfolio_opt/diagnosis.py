@@ -331,8 +331,12 @@ def diagnose_infeasibility(problem: Problem, *, solver: str = "highs", threads: 
                            time_limit: float | None = 20.0) -> list[str]:
     """Plain-language diagnosis lines (the engine's ``diagnosis`` field)."""
     d = diagnose(problem, solver=solver, time_limit=time_limit)
-    msgs = d.messages
-    if d.repairs:
-        idx = len(d.checks) + (1 if d.conflict_text else 0)
-        msgs[idx] = "any one of these repairs restores feasibility: " + msgs[idx] if len(d.repairs) > 1 else "repair: " + msgs[idx]
+    msgs = list(d.checks) + ([d.conflict_text] if d.conflict_text else [])
+    ok = [r.text for r in d.repairs if r.verified]
+    if len(ok) > 1:
+        msgs.append("any one of these changes restores feasibility: " + "; or ".join(ok))
+    elif ok:
+        msgs.append("this change restores feasibility: " + ok[0])
+    else:
+        msgs.extend(r.text for r in d.repairs)
     return msgs

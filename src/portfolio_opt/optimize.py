@@ -87,6 +87,7 @@ def select(
     """
     if not isinstance(problem, Problem):
         raise ValidationError(f"select() needs a Problem, got {type(problem).__name__}")
+    _check_solver(solver)
     comp = compile_problem(problem)
     warm = None
     if warm_start is not None:
@@ -144,12 +145,11 @@ def select(
     )
 
 
-def _solve_status(problem: Problem, solver: str = "highs", threads: int | None = None,
-                  time_limit: float | None = None, **kw: Any) -> Status:
-    """Feasibility status only (objective zeroed), for the diagnosis."""
-    import dataclasses
+def _check_solver(name: str) -> None:
+    from ._solvers import available_backends
 
-    comp = compile_problem(problem)
-    model = dataclasses.replace(comp.model, c=np.zeros_like(comp.model.c))
-    raw = solve(model, SolverOptions(time_limit=time_limit, threads=threads), solver)
-    return raw.status
+    if not isinstance(name, str) or not name:
+        raise ValidationError(f"solver must be a name such as 'highs' or 'cbc', got {name!r}")
+    avail = available_backends()
+    if name.lower() not in [a.lower() for a in avail]:
+        raise ValidationError(f"solver '{name}' is not available here (available: {', '.join(avail)})")

@@ -69,6 +69,10 @@ def _per_period(name: str, spec: Any, T: int, problems: list[str]) -> list[float
     return out
 
 
+def _int_labels(T: int) -> tuple[str, ...]:
+    return tuple(f"period {t}" for t in range(T))
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Problem:
     """A portfolio-selection problem: candidates, horizon, objective and constraints.
@@ -276,7 +280,7 @@ class Problem:
             if isinstance(periods, (int, np.integer)) and not isinstance(periods, bool):
                 if periods < 1:
                     raise ValidationError(f"'periods' must be at least 1, got {periods}")
-                return tuple(str(t) for t in range(int(periods))), int(periods)
+                return _int_labels(int(periods)), int(periods)
             labels = tuple(str(p) for p in periods)
             if not labels:
                 raise ValidationError("'periods' is an empty list")
@@ -285,7 +289,7 @@ class Problem:
             return labels, len(labels)
         for spec in [bpp, *((capacity or {}).values())]:
             if isinstance(spec, (list, tuple, np.ndarray, pd.Series)):
-                return tuple(str(t) for t in range(len(spec))), len(spec)
+                return _int_labels(len(spec)), len(spec)
         # otherwise long enough for every project to finish from its earliest start
         try:
             tab = validate_projects(df, periods=10_000, columns=cols)
@@ -293,7 +297,7 @@ class Problem:
             return ("0",), 1  # the real validation below reports the problems
         f = tab.frame
         T = int((f["earliest_start"] + f["duration"]).max())
-        return tuple(str(t) for t in range(T)), T
+        return _int_labels(T), T
 
     def check_constraints(self) -> None:
         """Check that every constraint names known projects, resources, categories and periods.

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from ._base import CompiledModel, RawSolution, SolverOptions, Status
 
 __all__ = ["CompiledModel", "RawSolution", "SolverOptions", "Status", "solve", "available_backends", "BACKENDS"]
@@ -31,6 +33,11 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "highs", 
 
 def available_backends() -> list[str]:
     """Names of the backends usable here ("highs", "cbc" and other PuLP solvers)."""
+    return list(_available())
+
+
+@functools.lru_cache(maxsize=1)
+def _available() -> tuple[str, ...]:
     out = []
     try:
         import highspy  # noqa: F401
@@ -44,4 +51,4 @@ def available_backends() -> list[str]:
         out.extend(s for s in available_pulp_solvers() if s not in out)
     except Exception:  # pragma: no cover - pulp missing or broken
         pass
-    return out
+    return tuple(out)

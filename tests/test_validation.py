@@ -1,0 +1,180 @@
+"""Every kind of bad input gets one clear message naming the project id and the field."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import portfolio_opt as po
+
+
+def _spec(**changes):
+    spec = {"version": 1, "periods": 3, "budget": 1000, "projects": [
+        {"id": "A", "cost": [100, 50], "value": 10, "resources": {"eng": [1, 1]}},
+        {"id": "B", "cost": 80, "value": 7},
+        {"id": "C", "cost": [30], "value": 3, "earliest_start": 0, "latest_start": 2},
+    ]}
+    spec.update(changes)
+    return spec
+
+
+def _errors(spec) -> list[str]:
+    with pytest.raises(po.ValidationError) as info:
+        po.solve_spec(spec)
+    assert isinstance(info.value, ValueError)
+    return list(info.value.problems)
+
+
+def _one(spec, *needles):
+    msgs = _errors(spec)
+    hits = [m for m in msgs if all(n in m for n in needles)]
+    assert hits, f"no message with {needles} in {msgs}"
+    return hits[0]
+
+
+def _project(spec, pid):
+    return next(p for p in spec["projects"] if p["id"] == pid)
+
+
+@pytest.mark.parametrize("field,value,needles", [
+    ("cost", -5, ("'B'", "'cost'", "negative")),
+    ("cost", "abc", ("'B'", "'cost'")),
+    ("cost", math.inf, ("'B'", "'cost'", "finite")),
+    ("cost", None, ("'B'", "'cost'", "missing")),
+    ("value", "lots", ("'B'", "'value'", "non-numeric")),
+    ("value", math.nan, ("'B'", "'value'", "missing")),
+    ("probability", 1.5, ("'B'", "'probability'", "outside")),
+    ("probability", -0.1, ("'B'", "'probability'", "outside")),
+    ("requires", ["ZZZ"], ("'B'", "'requires'", "'ZZZ'")),
+    ("excludes", ["NOPE"], ("'B'", "'excludes'", "'NOPE'")),
+    ("earliest_start", 3, ("'B'", "window", "horizon")),
+    ("mandatory", "maybe", ("'B'", "'mandatory'")),
+    ("duration", 2, None),  # cost is a number: spread over 2 periods, valid
+])
+def test_bad_project_field(field, value, needles):
+    spec = _spec()
+    _project(spec, "B")[field] = value
+    if needles is None:
+        assert po.solve_spec(spec)["status"] == "optimal"
+        return
+    _one(spec, *needles)
+
+
+def test_profile_length_must_match_duration():
+    spec = _spec()
+    _project(spec, "A")["duration"] = 3
+    _one(spec, "'A'", "'cost'", "2 periods", "3")
+
+
+def test_resource_profile_length():
+    spec = _spec()
+    _project(spec, "A")["resources"] = {"eng": [1, 2, 3]}
+    _one(spec, "'A'", "res_eng", "3 periods")
+
+
+def test_duplicate_ids():
+    spec = _spec()
+    spec["projects"].append({"id": "A", "cost": 1, "value": 1})
+    _one(spec, "duplicate", "'A'")
+
+
+def test_required_and_excluded_at_once():
+    spec = _spec()
+    _project(spec, "A").update(requires=["B"], excludes=["B"])
+    _one(spec, "'A'", "requires and excludes", "'B'")
+
+
+def test_window_that_cannot_fit_the_horizon():
+    spec = _spec()
+    _project(spec, "A").update(earliest_start=2, latest_start=2)  # 2 periods from period 2 in a 3-period horizon
+    _one(spec, "'A'", "window", "cannot fit")
+
+
+def test_every_problem_is_reported_at_once():
+    spec = _spec()
+    _project(spec, "A")["cost"] = [-1, 5]
+    _project(spec, "B")["probability"] = 2
+    _project(spec, "C")["requires"] = ["X"]
+    msgs = _errors(spec)
+    assert len(msgs) == 3
+    assert any("'A'" in m for m in msgs) and any("'B'" in m for m in msgs) and any("'C'" in m for m in msgs)
+
+
+def test_unknown_fields_are_not_ignored():
+    spec = _spec()
+    _project(spec, "A")["mandatroy"] = True
+    _one(spec, "'A'", "mandatroy")
+    _one(_spec(budgte=5), "budgte")
+
+
+def test_budget_list_of_wrong_length():
+    _one(_spec(budget=[1, 2]), "budget", "2 period", "3 periods")
+
+
+def test_missing_cost_column_in_a_frame():
+    df = pd.DataFrame({"id": ["A"], "value": [3]})
+    with pytest.raises(po.ValidationError, match="missing required column 'cost'"):
+        po.Problem.from_frame(df)
+
+
+def test_criterion_with_missing_values_names_the_projects():
+    df = pd.DataFrame({"id": ["A", "B", "C"], "cost": [1, 2, 3], "value": [1, 2, 3],
+                       "fit": [1.0, np.nan, np.inf]})
+    model = po.ScoringModel((po.Criterion("fit"),))
+    with pytest.raises(po.ValidationError) as info:
+        po.Problem.from_frame(df, scoring=model, objective="score")
+    text = str(info.value)
+    assert "'fit'" in text and "'B'" in text and "'C'" in text
+
+
+def test_capacity_for_an_unknown_resource_is_an_error_in_the_api():
+    df = pd.DataFrame({"id": ["A"], "cost": [1], "value": [1], "res_engineers": [2]})
+    with pytest.raises(po.ValidationError, match="engineer'.*engineers"):
+        po.Problem.from_frame(df, capacity={"engineer": 3})
+
+
+def test_inputs_are_not_mutated():
+    df = pd.DataFrame({"id": ["A", "B"], "cost": ["3;2", 4], "value": [5, 6], "requires": ["B", None]})
+    before = df.copy(deep=True)
+    spec = _spec()
+    spec_before = copy.deepcopy(spec)
+    r = po.select(po.Problem.from_frame(df, budget=9, periods=2))
+    po.solve_spec(spec)
+    pd.testing.assert_frame_equal(df, before)
+    assert spec == spec_before
+    assert r.status == po.Status.OPTIMAL
+
+
+def test_column_names_are_parameters():
+    df = pd.DataFrame({"key": ["A", "B"], "capex": [4, 3], "benefit": [10, 7]})
+    cols = po.Columns(id="key", cost="capex", value="benefit")
+    r = po.select(po.Problem.from_frame(df, budget=4, columns=cols))
+    assert r.selected_ids == ["A"]
+
+
+def test_csv_excel_and_json_loaders_agree(tmp_path):
+    df = pd.DataFrame({"id": ["A", "B", "C"], "cost": ["4;2", "3", "2"], "value": [10, 7, 5],
+                       "requires": ["", "C", ""], "res_eng": ["1;1", "2", "1"]})
+    df.to_csv(tmp_path / "p.csv", index=False)
+    df.to_excel(tmp_path / "p.xlsx", index=False)
+    records = [{"id": "A", "cost": [4, 2], "value": 10, "resources": {"eng": [1, 1]}},
+               {"id": "B", "cost": 3, "value": 7, "requires": ["C"], "resources": {"eng": 2}},
+               {"id": "C", "cost": 2, "value": 5, "resources": {"eng": 1}}]
+    import json
+    (tmp_path / "p.json").write_text(json.dumps({"projects": records}))
+    results = []
+    for name in ("p.csv", "p.xlsx", "p.json"):
+        p = po.Problem.from_frame(po.load_projects(tmp_path / name), periods=2, budget=8, capacity={"eng": 2})
+        r = po.select(p)
+        results.append((r.objective, tuple(r.selected_ids)))
+    assert len(set(results)) == 1, results
+
+
+def test_unknown_file_format(tmp_path):
+    (tmp_path / "p.txt2").write_text("x")
+    with pytest.raises(po.ValidationError, match="unknown format"):
+        po.load_projects(tmp_path / "p.txt2")
