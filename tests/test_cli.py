@@ -134,3 +134,4 @@ def test_demo_runs():
     assert p.returncode == 0, p.stderr
     assert "Spend per period against the budget" in p.stdout
     assert "Resource use against capacity" in p.stdout
+    assert "engineers" in p.stdout and "2027" in p.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,7 @@ def test_saaty_house_example_matches_publication_and_power_iteration():
 
 def test_saaty_house_example_judgements_as_fractions_in_json():
     text = json.dumps(
-        [[str(__import__("fractions").Fraction(x).limit_denominator(9)) for x in row] for row in SAATY_HOUSE]
+        [[str(Fraction(x).limit_denominator(9)) for x in row] for row in SAATY_HOUSE]
     )
     with pytest.warns(ConsistencyWarning):
         r = ahp_weights(json.loads(text))

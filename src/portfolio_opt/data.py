@@ -339,7 +339,7 @@ def validate_projects(
     --------
     >>> df = pd.DataFrame({"id": ["A", "B"], "cost": [10, "4;4"], "value": [5, 9]})
     >>> t = validate_projects(df, periods=3)
-    >>> t.frame.loc["B", "cost"], t.frame.loc["B", "duration"]
+    >>> t.frame.loc["B", "cost"], int(t.frame.loc["B", "duration"])
     ((4.0, 4.0), 2)
     >>> validate_projects(pd.DataFrame({"id": ["A"], "cost": [-1]}), periods=1)
     Traceback (most recent call last):

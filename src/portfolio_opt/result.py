@@ -361,10 +361,16 @@ class PortfolioResult:
         )
         sel = self.selected[["name", "category", "start_period", "end_period", "total_cost", "contribution"]]
         lines += ["", "Selected projects:", sel.to_string(float_format=lambda v: f"{v:,.1f}")]
-        lines += ["", "Spend per period against the budget:", self.spend.to_string(float_format=lambda v: f"{v:,.1f}")]
+        lines += ["", "Spend per period against the budget:",
+                  self.spend.to_string(float_format=lambda v: f"{v:,.1f}").replace("inf", "unlimited")]
         ru = self.resource_use
         if not ru.empty:
-            lines += ["", "Resource use against capacity:", ru.to_string(float_format=lambda v: f"{v:,.1f}")]
+            table = pd.DataFrame(
+                {r: [_use_cap(u, c) for u, c in zip(ru[(r, "use")], ru[(r, "capacity")])]
+                 for r in ru.columns.get_level_values(0).unique()},
+                index=ru.index,
+            )
+            lines += ["", "Resource use against capacity (use / capacity):", table.to_string()]
         lines.append("")
         lines.append(f"Solver: {self.solver.name} {self.solver.version}, {self.solver.seconds:.2f} s")
         return "\n".join(lines)
@@ -375,6 +381,10 @@ class PortfolioResult:
             f"PortfolioResult(status={self.status.value}, objective={obj}, "
             f"selected={len(self.selected_ids)}/{len(self.problem.table)}, solver={self.solver.name})"
         )
+
+
+def _use_cap(use: float, cap: float) -> str:
+    return f"{use:,.1f} / " + ("unlimited" if not math.isfinite(cap) else f"{cap:,.1f}")
 
 
 def _num(v: Any) -> float | None:

@@ -17,20 +17,20 @@ def stdout_to_stderr() -> Iterator[None]:
     with _lock:
         try:
             sys.stdout.flush()
-            fd_out = sys.stdout.fileno()
-            fd_err = sys.stderr.fileno()
         except (AttributeError, OSError, ValueError):
-            # no real descriptors (e.g. a notebook's captured streams): nothing to redirect
+            pass
+        try:
+            saved = os.dup(1)
+        except OSError:  # no descriptor 1 at all: nothing to protect
             yield
             return
-        saved = os.dup(fd_out)
         try:
-            os.dup2(fd_err, fd_out)
+            os.dup2(2, 1)
             yield
         finally:
             try:
                 sys.stdout.flush()
-            except (OSError, ValueError):  # pragma: no cover
+            except (AttributeError, OSError, ValueError):  # pragma: no cover
                 pass
-            os.dup2(saved, fd_out)
+            os.dup2(saved, 1)
             os.close(saved)
