@@ -25,6 +25,26 @@ def highs_version() -> str:
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
 
+_LIMITS = {"kTimeLimit", "kIterationLimit", "kSolutionLimit", "kObjectiveBound", "kObjectiveTarget",
+           "kInterrupt", "kMemoryLimit", "kHighsInterrupt"}
+
+
+def map_status(name: str, has_solution: bool) -> Status | None:
+    """Our status from a HiGHS model-status name; None for a failure.
+
+    A run stopped at a limit is FEASIBLE only if it holds a solution, else
+    NO_SOLUTION; "unbounded or infeasible" on a bounded 0-1 model means
+    infeasible.
+    """
+    if name in ("kOptimal", "kModelEmpty"):
+        return Status.OPTIMAL
+    if name in ("kInfeasible", "kUnboundedOrInfeasible"):
+        return Status.INFEASIBLE
+    if name in _LIMITS:
+        return Status.FEASIBLE if has_solution else Status.NO_SOLUTION
+    return None
+
+
 def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = False) -> RawSolution:
     """Solve ``model`` (a maximisation) with HiGHS; ``relax`` drops integrality (LP)."""
     try:
@@ -85,19 +105,11 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
     info = h.getInfo()
     has_sol = bool(n == 0 or info.primal_solution_status == 2)  # kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value, float) if has_sol and n else (np.zeros(0) if has_sol else None)
-    if ms == MS.kOptimal:
-        st = Status.OPTIMAL
-    elif ms in (MS.kInfeasible,):
-        st = Status.INFEASIBLE
-    elif ms in (MS.kUnboundedOrInfeasible, MS.kUnbounded):
-        st = Status.INFEASIBLE if ms == MS.kUnboundedOrInfeasible else Status.NO_SOLUTION
-    elif ms in (MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kObjectiveBound,
-                MS.kObjectiveTarget, MS.kInterrupt) or "limit" in h.modelStatusToString(ms).lower():
-        st = Status.FEASIBLE if has_sol else Status.NO_SOLUTION
-    elif ms == MS.kModelEmpty:
-        st, x = Status.OPTIMAL, np.zeros(n)
-    else:
+    st = map_status(MS(ms).name, has_sol)
+    if st is None:
         raise SolverError(f"HiGHS ended with status '{h.modelStatusToString(ms)}'")
+    if MS(ms) == MS.kModelEmpty:
+        x = np.zeros(n)
     if x is not None and not relax:
         x = np.where(np.asarray(model.integrality) == 1, np.round(x), x)
     objective = float(model.c @ x + model.offset) if x is not None else None
