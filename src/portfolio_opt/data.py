@@ -96,6 +96,11 @@ _FALSE = {"false", "no", "n", "0", "f", "", "nan", "none"}
 def _is_missing(v: Any) -> bool:
     if v is None:
         return True
+    t = type(v)
+    if t is str or t is int or t is bool:
+        return False
+    if t is float:
+        return math.isnan(v)
     if isinstance(v, float) and math.isnan(v):
         return True
     try:
@@ -389,7 +394,7 @@ def validate_projects(
     id_set = set(ids)
 
     def col(name: str) -> list[Any] | None:
-        return list(src[name]) if name in src.columns else None
+        return src[name].to_numpy(dtype=object).tolist() if name in src.columns else None
 
     n = len(ids)
     raw_cost = col(cols.cost)
@@ -448,6 +453,15 @@ def validate_projects(
         durations.append(dur)
 
     def numbers_col(name: str, default: float, lo: float | None = None, hi: float | None = None) -> list[float]:
+        if name in src.columns and pd.api.types.is_numeric_dtype(src[name]) and not pd.api.types.is_bool_dtype(src[name]):
+            arr = src[name].to_numpy(dtype=float)
+            ok = np.isfinite(arr)
+            if lo is not None:
+                ok &= arr >= lo
+            if hi is not None:
+                ok &= arr <= hi
+            if ok.all():
+                return arr.tolist()  # the common case, without a Python loop per value
         raw = col(name)
         out = []
         for k in range(n):
@@ -482,6 +496,8 @@ def validate_projects(
     probs = numbers_col(cols.probability, 1.0, 0.0, 1.0)
 
     def int_col(name: str) -> list[int | None]:
+        if name in src.columns and pd.api.types.is_integer_dtype(src[name]):
+            return [int(v) for v in src[name].to_numpy()]
         raw = col(name)
         out: list[int | None] = []
         for k in range(n):
@@ -528,6 +544,10 @@ def validate_projects(
 
     def bool_col(name: str) -> list[bool]:
         raw = col(name)
+        if raw is None:
+            return [False] * n
+        if pd.api.types.is_bool_dtype(src[name]):
+            return [bool(v) for v in raw]
         out = []
         for k in range(n):
             try:
@@ -545,6 +565,8 @@ def validate_projects(
 
     def ids_col(name: str) -> list[tuple[str, ...]]:
         raw = col(name)
+        if raw is None:
+            return [()] * n
         out = []
         for k in range(n):
             lst = _as_id_list(None if raw is None else raw[k])
