@@ -18,6 +18,8 @@ variables           ``LpVariable(name, lo, hi, cat)``   ``prob.add_variable(...)
 expressions         ``LpAffineExpression(pairs)``       ``LpAffineExpression.from_list``
 solve returns       status int; ``prob.sol_status``     ``LpSolveStats`` (status, has_solution)
 CBC sees            the maximisation (``-max``)         the objective negated (a minimisation)
+CBC version         2.10.3 (no Nauty)                   master ("Devel"): gets ``-Orbit
+                                                        lightweight`` (see _cbc_orbit_option)
 ==================  ==================================  ==================================
 
 The outcome is mapped with :func:`_map_status` from PuLP 3's pair
@@ -27,9 +29,10 @@ stopped at its time limit with a solution; only ``sol_status`` (2,
 ``LpSolutionIntegerFeasible``) tells it from a proven optimum.
 
 The best bound of a CBC run is read from CBC's own log (see
-:func:`_cbc_bound_from_log`), never from PuLP 4's ``stats.best_bound``, which
-was seen to report a bound tighter than CBC's own final one (from an earlier
-``Partial search`` line) and the incumbent as the bound of a gap-stopped run.
+:func:`_cbc_bound`), never from PuLP 4's ``stats.best_bound``, which was seen to
+take a sub-search's ``Partial search`` line (e.g. -1.7e8 for a maximisation whose
+solution is worth 9905) and to report the incumbent as the bound of a run
+stopped by the gap.
 """
 
 from __future__ import annotations
@@ -197,11 +200,10 @@ def _resolve(pulp: Any, solver: str) -> tuple[str, bool]:
             f"{', '.join(available_pulp_solvers()) or 'none'} (PuLP knows: {', '.join(names)})"
         )
     if not _is_available(pulp, name):
-        hint = " (pip install highspy)" if name.lower() == "highs" else ""
+        hint = "pip install highspy" if name.lower() == "highs" else f"install the program or module {name} drives"
         raise SolverError(
-            f"PuLP solver {name} is not available here{hint}; available: "
-            f"{', '.join(available_pulp_solvers()) or 'none'}. Install the solver, or use "
-            f"'cbc' ({_INSTALL_CBC})"
+            f"PuLP solver {name} is not available here ({hint}); available: "
+            f"{', '.join(available_pulp_solvers()) or 'none'}"
         )
     return name, name in _CBC_CLASSES
 
@@ -272,6 +274,8 @@ _RE_VERSION = re.compile(r"^Version:\s*(\S+)", re.M)
 _RE_RESULT = re.compile(r"^Result - (.+?)\s*$", re.M)
 _RE_SUMMARY_BOUND = re.compile(rf"^(Upper|Lower) bound:\s*({_NUM})", re.M)
 _RE_PARTIAL = re.compile(rf"Partial search - best objective \S+ \(best possible ({_NUM})\)")
+_RE_COMMAND = re.compile(r"^command line - (.*)$", re.M)
+_RE_ROOT_LP = re.compile(rf"^Continuous objective value is ({_NUM})", re.M)
 
 
 def _half_unit(text: str) -> float:
@@ -281,31 +285,76 @@ def _half_unit(text: str) -> float:
     return 0.5 * 10.0 ** ((int(exp) if exp else 0) - decimals)
 
 
+def _finite(value: float) -> bool:
+    return math.isfinite(value) and abs(value) < 1e49  # CBC prints 1e50 for "none"
+
+
 def _cbc_bound_from_log(log: str) -> float | None:
-    """CBC's final best bound, in the sense of our maximisation of c.x (no offset), or None.
+    """CBC's final best bound as its log reports it, for our maximisation of c.x, or None.
 
     CBC ends a MIP run with a summary (``Result - ...``, ``Objective value:``, then
     ``Upper bound:`` when it maximised, as PuLP 3 runs it with ``-max``, or
     ``Lower bound:`` when it minimised the negated objective, as PuLP 4 runs it).
     ``Cbc0005I Partial search - ... (best possible V)`` lines carry the bound with
     more digits, always in CBC's internal minimisation sense; the last one is used
-    when it agrees with the summary.  The value is rounded outward by half a unit
-    of the last printed digit, so the bound stays valid.
+    when it agrees with the summary (earlier ones may be sub-searches').  The value
+    is rounded outward by half a unit of the last printed digit.  Not checked here:
+    see :func:`_cbc_bound`.
     """
     found = _RE_SUMMARY_BOUND.findall(log)
     if not found:
         return None
     label, text = found[-1]
     value = float(text)
-    if not math.isfinite(value) or abs(value) >= 1e49:  # CBC's 1e50 = "none"
+    if not _finite(value):
         return None
     bound, slack = (value if label == "Upper" else -value), _half_unit(text)
     partial = _RE_PARTIAL.findall(log)
     if partial:
         p_value = -float(partial[-1])
-        if math.isfinite(p_value) and abs(p_value) < 1e49 and abs(p_value - bound) <= slack * 1.000001:
+        if _finite(p_value) and abs(p_value - bound) <= slack * 1.000001:
             bound, slack = p_value, _half_unit(partial[-1])
     return bound + slack
+
+
+def _cbc_root_bound(log: str) -> float | None:
+    """The continuous relaxation's value (a valid bound) from CBC's log, max sense, or None.
+
+    ``Continuous objective value is V`` is printed in the sense CBC solved: the
+    maximisation when its command line has ``-max`` (PuLP 3), else the
+    minimisation of the negated objective (PuLP 4).
+    """
+    cmd, root = _RE_COMMAND.search(log), _RE_ROOT_LP.search(log)
+    if cmd is None or root is None:
+        return None
+    value = float(root.group(1))
+    if not _finite(value):
+        return None
+    maximised = re.search(r"(^|\s)-max(\s|$)", cmd.group(1)) is not None
+    return (value if maximised else -value) + _half_unit(root.group(1))
+
+
+def _cbc_bound(log: str, objective_cx: float) -> tuple[float | None, str]:
+    """The best bound of a CBC run that has a solution with value ``objective_cx``, and a note.
+
+    The reported final bound is accepted only between the objective and the
+    continuous relaxation: CBC master (cbcbox) was seen to report bounds from an
+    interrupted root cut loop (``Lower bound: 5.16421e+09`` on a model whose optimum
+    is about 100), which this test rejects.  Then the relaxation's value is used,
+    or None when the log has neither.
+    """
+    tol = 1e-6 * max(1.0, abs(objective_cx))
+    final, root = _cbc_bound_from_log(log), _cbc_root_bound(log)
+    note = ""
+    if final is not None and root is not None and final > root:
+        final = root  # weaker than the relaxation itself
+    if final is not None and final < objective_cx - tol:
+        note = f"CBC's reported bound {final:.10g} is below its own solution: not used"
+        final = None
+    if final is None and root is not None and root >= objective_cx - tol:
+        final = root
+        note += ("; " if note else "") + "bound: the continuous relaxation"
+    return (None if final is None else max(final, objective_cx)), note
 
 
 def _cbc_version(log: str) -> str | None:
@@ -327,6 +376,31 @@ def _fallback_version(pulp_ver: str, cbc: bool) -> str:
     return ver
 
 
+# CBC builds with Nauty (CBC master, as in the cbcbox wheel of PuLP 4) turn orbital
+# branching on; its symmetry search ignores the time limit (seen: 11 s of a 2 s
+# limit on 5000 binaries, then no solution).  "lightweight" keeps it where cheap.
+_CBC_ORBIT_OPTION = "Orbit lightweight"
+_cbc_knows_orbit: dict[str, bool] = {}
+
+
+def _cbc_orbit_option(path: str | None) -> list[str]:
+    """``[_CBC_ORBIT_OPTION]`` when the CBC at ``path`` has the Orbit parameter (probed once)."""
+    if not path:
+        return []
+    if path not in _cbc_knows_orbit:
+        import subprocess
+
+        try:
+            run = subprocess.run(
+                [path, *("-" + _CBC_ORBIT_OPTION).split(), "-quit"],
+                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30,
+            )
+            _cbc_knows_orbit[path] = run.returncode == 0 and "No match for Orbit" not in run.stdout + run.stderr
+        except (OSError, subprocess.SubprocessError):
+            _cbc_knows_orbit[path] = False
+    return [_CBC_ORBIT_OPTION] if _cbc_knows_orbit[path] else []
+
+
 # --------------------------------------------------------------------------- model
 
 
@@ -335,12 +409,31 @@ def _check(model: CompiledModel) -> sp.csr_matrix:
     if model.A.shape != (m, n):
         raise SolverError(f"compiled model: A has shape {model.A.shape}, expected ({m}, {n})")
     for field, size in (("row_lo", m), ("row_hi", m), ("col_lo", n), ("col_hi", n), ("integrality", n)):
-        if np.shape(getattr(model, field)) != (size,):
-            raise SolverError(f"compiled model: {field} has shape {np.shape(getattr(model, field))}, expected ({size},)")
+        shape = np.shape(getattr(model, field))
+        if shape != (size,):
+            raise SolverError(f"compiled model: {field} has shape {shape}, expected ({size},)")
     A = sp.csr_matrix(model.A, dtype=float, copy=True)
     A.sum_duplicates()
     A.eliminate_zeros()
+    if not (np.all(np.isfinite(A.data)) and np.all(np.isfinite(np.asarray(model.c, float)))):
+        raise SolverError("compiled model: the objective or the matrix has NaN or infinite coefficients")
+    if not np.isfinite(model.offset):
+        raise SolverError(f"compiled model: the objective offset is {model.offset}")
+    for field in ("row_lo", "row_hi", "col_lo", "col_hi"):
+        if np.any(np.isnan(np.asarray(getattr(model, field), float))):
+            raise SolverError(f"compiled model: {field} contains NaN")
     return A
+
+
+def _violation(model: CompiledModel, A: sp.csr_matrix, x: np.ndarray) -> float:
+    """Largest violation of a row or column bound by ``x`` (0 when feasible)."""
+    act = A @ x
+    parts = [
+        np.asarray(model.row_lo, float) - act, act - np.asarray(model.row_hi, float),
+        np.asarray(model.col_lo, float) - x, x - np.asarray(model.col_hi, float),
+    ]
+    worst = max((float(np.max(p)) for p in parts if p.size), default=0.0)
+    return max(worst, 0.0)
 
 
 def _trivially_infeasible(model: CompiledModel, A: sp.csr_matrix, tol: float = 1e-9) -> str | None:
@@ -546,6 +639,10 @@ def solve_pulp(model: CompiledModel, options: SolverOptions, solver: str = "cbc"
             solver_obj = _make_solver(pulp, name, kwargs)
         except Exception as exc:
             raise SolverError(f"could not set up PuLP solver {name}: {exc}") from exc
+        if is_cbc:
+            solver_obj.options = list(getattr(solver_obj, "options", None) or []) + _cbc_orbit_option(
+                getattr(solver_obj, "path", None)
+            )
         if hasattr(solver_obj, "tmpDir"):
             solver_obj.tmpDir = work  # PuLP's .mps/.sol files die with the folder
         t0 = time.perf_counter()
@@ -585,7 +682,7 @@ def solve_pulp(model: CompiledModel, options: SolverOptions, solver: str = "cbc"
         notes.append("the model is unbounded")
 
     # -- solution
-    x = objective = None
+    x = objective = cx = None
     if status.has_solution:
         values = [v.varValue for v in xs]
         if any(v is None for v in values):
@@ -594,23 +691,22 @@ def solve_pulp(model: CompiledModel, options: SolverOptions, solver: str = "cbc"
         x = np.asarray(values, dtype=float)
         ints = np.asarray(model.integrality) == 1
         x[ints] = np.round(x[ints])
-        objective = float(np.asarray(model.c, float) @ x + model.offset)
+        cx = float(np.asarray(model.c, float) @ x)
+        objective = cx + float(model.offset)
+        worst = _violation(model, A, x)
+        if worst > 1e-6 * max(1.0, float(np.max(np.abs(x), initial=0.0))):
+            notes.append(f"the solution violates a bound by {worst:.3g}")
 
     # -- bound (computed for c.x, then shifted by the offset)
-    cx = None if objective is None else objective - float(model.offset)
     bound_cx: float | None = None
     if is_cbc:
-        parsed = _cbc_bound_from_log(log)
-        if parsed is not None and cx is not None and parsed < cx - 1e-6 * max(1.0, abs(cx)):
-            notes.append(f"ignored CBC log bound {parsed} below the objective")
-            parsed = None
-        if status == Status.OPTIMAL:
-            proven = "within gap" not in (m.group(1) if m else "")
-            bound_cx = cx if proven or parsed is None else max(parsed, cx)
-        elif status == Status.FEASIBLE:
-            bound_cx = None if parsed is None else max(parsed, cx)
-        elif status == Status.NO_SOLUTION:
-            bound_cx = parsed
+        if status == Status.OPTIMAL and "within gap" not in (m.group(1) if m else ""):
+            bound_cx = cx  # proven optimal
+        elif status.has_solution:
+            bound_cx, note = _cbc_bound(log, cx)
+            if note:
+                notes.append(note)
+        # NO_SOLUTION: no bound (nothing to check CBC's against; see _cbc_bound)
     elif status.has_solution:
         bound_cx = _other_bound(prob, result, cx)
     if status == Status.OPTIMAL and bound_cx is None:
