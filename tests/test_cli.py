@@ -135,3 +135,17 @@ def test_demo_runs():
     assert "Spend per period against the budget" in p.stdout
     assert "Resource use against capacity" in p.stdout
     assert "engineers" in p.stdout and "2027" in p.stdout
+
+
+def test_mandatory_and_excluded_at_once_is_infeasible_with_a_diagnosis():
+    spec = json.loads(json.dumps(SPEC))
+    spec["projects"][0].update(mandatory=True, excluded=True)
+    out = po.solve_spec(spec)
+    assert out["status"] == "infeasible"
+    assert "'A' is both mandatory and forced out" in out["diagnosis"][0]
+
+
+def test_value_defaults_to_zero_in_the_engine():
+    spec = {"version": 1, "projects": [{"id": "A", "cost": 1}, {"id": "B", "cost": 1, "value": 2}], "budget": 1}
+    out = po.solve_spec(spec)
+    assert out["status"] == "optimal" and out["selected"] == ["B"] and out["objective"] == 2

@@ -559,9 +559,7 @@ def validate_projects(
 
     mand = bool_col(cols.mandatory)
     excl = bool_col(cols.excluded)
-    for k in range(n):
-        if mand[k] and excl[k]:
-            problems.append(f"project '{ids[k]}': fields '{cols.mandatory}' and '{cols.excluded}' are both true")
+    # mandatory and excluded at once is a contradiction of the request: infeasible, with a diagnosis
 
     def ids_col(name: str) -> list[tuple[str, ...]]:
         raw = col(name)

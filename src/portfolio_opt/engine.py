@@ -96,6 +96,7 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
     records = []
     for rec in projects:
         r = dict(rec)
+        r.setdefault("value", 0)  # the contract's default
         scores = r.pop("scores", None) or {}
         r.update({col_of(str(c)): v for c, v in scores.items()})
         records.append(r)
