@@ -1,0 +1,166 @@
+"""The efficient frontier against brute force, and the greedy rank-and-cut curve beside it.
+
+- at every given budget level the frontier's objective equals the brute-force optimum of the
+  request with that total budget (per-period limits kept), and its portfolio is feasible there;
+- without levels, the frontier's points are exactly the breakpoints of the brute-force step
+  function "best value with total cost ≤ B" (every distinct optimal value, at its cheapest cost);
+- the greedy portfolio is feasible (per the oracle) whenever it says so, never beats the optimum,
+  and follows value per unit of cost with ties broken by id, mandatory projects first.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+
+import portfolio_opt as po
+from oracle import all_portfolios, brute_force, feasible, value_of
+from portfolio_opt.analysis.frontier import efficient_frontier, greedy_portfolio, with_total_budget
+
+
+def random_spec(seed: int, n: int = 5, T: int = 2) -> dict:
+    rng = np.random.default_rng(seed)
+    projects = []
+    ids = [f"P-{k}" for k in range(n)]
+    for k, pid in enumerate(ids):
+        dur = int(rng.integers(1, T + 1))
+        es = int(rng.integers(0, T - dur + 1))
+        p = {"id": pid, "cost": [int(c) for c in rng.integers(1, 9, dur)], "value": int(rng.integers(1, 20)),
+             "earliest_start": es, "latest_start": int(rng.integers(es, T - dur + 1)),
+             "category": ["run", "grow"][k % 2], "resources": {"eng": [int(x) for x in rng.integers(0, 3, dur)]}}
+        if rng.random() < 0.3:
+            p["probability"] = 0.5
+        projects.append(p)
+    if n > 3:
+        projects[3]["requires"] = [ids[0]]
+        projects[2]["excludes"] = [ids[1]]
+    return {"version": 1, "periods": T, "projects": projects,
+            "budget": {"total": 30, "per_period": [int(x) for x in rng.integers(8, 15, T)]},
+            "resources": {"eng": 4}}
+
+
+def at_budget(spec: dict, b: float | None) -> dict:
+    s = copy.deepcopy(spec)
+    s["budget"] = {"per_period": s["budget"]["per_period"]}
+    if b is not None:
+        s["budget"]["total"] = b
+    return s
+
+
+def cost_of(spec: dict, choice: dict) -> float:
+    c = {p["id"]: (sum(p["cost"]) if isinstance(p["cost"], list) else p["cost"]) for p in spec["projects"]}
+    return sum(c[i] for i in choice)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_points_at_given_budgets_equal_brute_force(seed):
+    spec = random_spec(seed)
+    problem = po.problem_from_spec(spec)
+    levels = [0, 3, 7.5, 12, 18, 25, 40]
+    fr = efficient_frontier(problem, levels, executor="serial")
+    assert [p.budget for p in fr.points] == levels
+    for p, g in zip(fr.points, fr.greedy):
+        s = at_budget(spec, p.budget)
+        best = brute_force(s)
+        if best is None:
+            assert p.status == "infeasible" and p.objective is None
+            continue
+        assert p.status == "optimal" and p.objective == pytest.approx(best)
+        assert feasible(s, dict(p.starts)) and p.cost <= p.budget + 1e-9
+        if g.status == "feasible":
+            assert feasible(s, dict(g.starts))
+            assert g.objective == pytest.approx(value_of(s, dict(g.starts))) and g.objective <= best + 1e-9
+    df = fr.to_frame()
+    assert list(df.index) == levels
+    ok = df["greedy"].notna()
+    assert (df.loc[ok, "left_on_table"] >= -1e-9).all()
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_exhaustive_frontier_is_every_breakpoint(seed):
+    spec = random_spec(seed, n=6)
+    problem = po.problem_from_spec(spec)
+    fr = efficient_frontier(problem, executor="serial")
+    assert fr.exhaustive
+    # oracle: all feasible portfolios without a total budget → the step function's breakpoints
+    pts = sorted((cost_of(spec, ch), v) for v, ch in all_portfolios(at_budget(spec, None)))
+    expected, best = [], -math.inf
+    for c, v in pts:
+        if v > best + 1e-9:
+            if expected and expected[-1][0] == c:
+                expected[-1] = (c, v)
+            else:
+                expected.append((c, v))
+            best = v
+    got = [(p.budget, p.objective) for p in fr.points]
+    assert len(got) == len(expected)
+    for (gb, gv), (eb, ev) in zip(got, expected):
+        assert gb == pytest.approx(eb) and gv == pytest.approx(ev)
+    # every point's portfolio costs exactly its budget and is feasible there
+    for p in fr.points:
+        assert p.cost == pytest.approx(p.budget) and feasible(at_budget(spec, p.budget), dict(p.starts))
+    # the greedy curve is given at the same levels
+    assert [g.budget for g in fr.greedy] == [p.budget for p in fr.points]
+
+
+def test_greedy_leaves_value_on_the_table():
+    # the textbook case: best ratio first (A) blocks the better pair (B, C)
+    spec = {"version": 1, "projects": [{"id": "A", "cost": 6, "value": 7}, {"id": "B", "cost": 5, "value": 5},
+                                       {"id": "C", "cost": 5, "value": 5}], "budget": 10}
+    out = po.solve_spec({**spec, "analyses": {"frontier": {"budgets": [5, 10, 16]}}})
+    assert [f["objective"] for f in out["frontier"]] == [5, 10, 17]
+    assert [g["objective"] for g in out["greedy_frontier"]] == [5, 7, 17]
+    assert out["greedy_frontier"][1]["selected"] == ["A"]
+    assert out["frontier"][1]["selected"] == ["B", "C"]
+    assert set(out["frontier"][0]) == {"budget", "objective", "selected", "status"}
+    assert out["greedy_frontier"][0]["selected"] == ["B"]  # ties by id: B before C
+
+
+def test_greedy_mandatory_first_prerequisites_and_minimums():
+    df_spec = {"version": 1, "projects": [
+        {"id": "M", "cost": 5, "value": 1, "mandatory": True},
+        {"id": "X", "cost": 2, "value": 10, "requires": ["Y"]},
+        {"id": "Y", "cost": 2, "value": 1},
+        {"id": "Z", "cost": 1, "value": 3, "category": "grow"},
+        {"id": "W", "cost": 3, "value": 1, "category": "grow"},
+    ], "budget": 10, "groups": [{"category": "grow", "min_count": 2}]}
+    p = po.problem_from_spec(df_spec)
+    g = greedy_portfolio(p)
+    # M first, then X (best ratio) with its prerequisite Y, then Z; W does not fit → the group minimum fails
+    assert g.selected == ("M", "X", "Y", "Z")
+    assert g.status == "infeasible" and any("grow" in v for v in g.violations) and g.objective is None
+    g2 = greedy_portfolio(with_total_budget(p, 13))
+    assert g2.status == "feasible" and set(g2.selected) == {"M", "X", "Y", "Z", "W"}
+    assert feasible({**df_spec, "budget": 13}, dict(g2.starts))
+
+
+def test_n_points_grid_and_engine_forms():
+    spec = random_spec(7)
+    problem = po.problem_from_spec(spec)
+    fr = efficient_frontier(problem, n_points=4, executor="serial")
+    b = [p.budget for p in fr.points]
+    assert len(b) == 4 and b == sorted(b)
+    for p in fr.points:
+        best = brute_force(at_budget(spec, p.budget))
+        assert (p.objective is None and best is None) or p.objective == pytest.approx(best)
+    out = po.solve_spec({**spec, "analyses": {"frontier": {"n_points": 2}}})
+    assert len(out["frontier"]) == len(out["greedy_frontier"]) == 2
+    with pytest.raises(po.ValidationError, match="n_points"):
+        po.solve_spec({**spec, "analyses": {"frontier": {"n_points": 0}}})
+    with pytest.raises(po.ValidationError, match="unknown field"):
+        po.solve_spec({**spec, "analyses": {"frontier": {"levels": [1]}}})
+
+
+def test_plot_returns_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fr = efficient_frontier(po.problem_from_spec(random_spec(8)), [5, 10, 20], executor="serial")
+    ax = fr.plot()
+    assert ax.get_xlabel() == "total budget" and len(ax.lines) == 2
+    plt.close("all")
