@@ -54,3 +54,10 @@ def test_warm_start_is_accepted_and_optimum_unchanged():
     x0 = np.zeros(model.n_cols)
     raw = solve(model, SolverOptions(warm_start=x0), "highs")
     assert raw.objective == pytest.approx(best)
+
+
+def test_changing_the_thread_count_between_solves():
+    # HiGHS fixes its scheduler at the first run; a later run with other threads must still work
+    model, best = _knapsack(4)
+    for threads in (None, 1, 2, 1, None):
+        assert solve(model, SolverOptions(threads=threads), "highs").objective == pytest.approx(best)

@@ -15,6 +15,7 @@ from ._base import CompiledModel, RawSolution, SolverOptions, Status
 from ._quiet import stdout_to_stderr
 
 _INF = 1e30  # HiGHS' infinity
+_scheduler_threads: int | None = None  # the thread count of the process' HiGHS scheduler
 
 
 def highs_version() -> str:
@@ -66,8 +67,14 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
-    if options.threads:
-        h.setOptionValue("threads", int(options.threads))
+    # HiGHS keeps one thread scheduler per process, fixed at its first run: a run that
+    # asks for another thread count must reset it first, or HiGHS fails with "Not Set".
+    global _scheduler_threads
+    threads = int(options.threads or 0)  # 0 = HiGHS chooses
+    if _scheduler_threads is not None and threads != _scheduler_threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _scheduler_threads = threads
+    h.setOptionValue("threads", threads)
     for key, val in options.extra:
         h.setOptionValue(key, val)
 
