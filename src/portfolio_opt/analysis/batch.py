@@ -38,10 +38,11 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ..errors import SolverError, ValidationError
+from ..errors import PortfolioWarning, SolverError, ValidationError
 
 __all__ = ["TaskOutcome", "run_batch", "solver_kwargs", "solve_task", "resolve_executor"]
 
@@ -327,6 +328,7 @@ def _run_local(fn: Callable[..., Any], items: list[tuple[Any, ...]], workers: in
     try:
         pending = list(range(len(items)))
         suspects: list[int] = []
+        first = True
         while pending or suspects:
             # units that were running when a worker died are retried alone: a unit
             # that kills its worker again is the culprit and is marked failed
@@ -346,6 +348,19 @@ def _run_local(fn: Callable[..., Any], items: list[tuple[Any, ...]], workers: in
                 os.unlink(os.path.join(markers, name))
             suspects = [k for k in lost if k in running]
             pending = [k for k in lost if k not in running]
+            if first and lost and not running and not results:
+                # no worker ever started a unit: the processes could not boot, typically a
+                # script without the `if __name__ == "__main__":` guard. Run here instead.
+                warnings.warn(
+                    "local worker processes could not start (a script that runs batches in "
+                    "processes needs an `if __name__ == \"__main__\":` guard); running serially",
+                    PortfolioWarning, stacklevel=4,
+                )
+                serial = _run_serial(fn, [items[k] for k in lost], bar)
+                for k, o in zip(lost, serial):
+                    results[k] = dataclasses.replace(o, index=k)
+                break
+            first = False
             if lost and not suspects:  # the pool broke before any unit started: blame none, retry all alone
                 suspects, pending = pending, []
     finally:
