@@ -6,7 +6,8 @@ Three steps, cheapest first:
    projects that alone exceed a budget or capacity, a project both mandatory
    and forced out, a requirement chain from a mandatory project into a
    forced-out one, mandatory projects that exclude each other, group or count
-   minimums larger than what is available);
+   minimums larger than what is available, group or count maximums smaller
+   than what the mandatory projects take);
 2. a deletion filter over the request's own constraint objects that finds an
    *irreducible* conflicting set: dropping any one of its members makes the set
    consistent;
@@ -188,6 +189,19 @@ def quick_checks(problem: Problem) -> list[str]:
             n_m = sum(1 for p in needed if cats.iat[pos[p]] == c.category)
             if n_m > c.amount:
                 msgs.append(f"{c.describe()} is less than the {n_m} mandatory projects of that category")
+        if isinstance(c, GroupLimit) and c.measure == "cost":
+            tcs = f["total_cost"]
+            if c.bound == "min":
+                avail = float(tcs[(cats == c.category) & ~f.index.isin(list(out_))].sum())
+                if c.amount > avail * (1 + 1e-9):
+                    msgs.append(f"{c.describe()} is more than the {avail:,.6g} that all selectable projects "
+                                "of that category cost together")
+            else:
+                must_cat = [p for p in needed if cats.iat[pos[p]] == c.category]
+                cost_m = float(tcs[must_cat].sum()) if must_cat else 0.0
+                if cost_m > c.amount * (1 + 1e-9):
+                    msgs.append(f"{c.describe()} is less than the {cost_m:,.6g} that the mandatory projects "
+                                f"{_names(must_cat)} of that category cost")
         if isinstance(c, CountLimit) and c.bound == "min" and c.amount > len(available):
             msgs.append(f"{c.describe()} is more than the {len(available)} projects that can be selected")
         if isinstance(c, CountLimit) and c.bound == "max" and len(needed) > c.amount:

@@ -4,17 +4,26 @@
 hands them to a backend, checks the returned portfolio against the input in
 plain arithmetic and returns a frozen :class:`PortfolioResult`.  An infeasible
 problem is a status with a diagnosis, not an exception.
+
+Ties are broken by a documented rule (see :func:`select`), so equal-value
+portfolios come out the same on every run, for every row order of the input
+and on every backend.  The helpers that do it (:func:`_tie_break`,
+:func:`_earliest_starts`, :func:`_nogood`) are shared with
+:mod:`portfolio_opt.analysis.alternatives`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from ._compile import compile_problem
-from ._solvers import SolverOptions, Status, solve
+from ._compile import Compiled, compile_problem
+from ._solvers import CompiledModel, RawSolution, SolverOptions, Status, solve
 from .errors import SolverError, ValidationError
 from .problem import Problem
 from .result import PortfolioResult, SolverInfo, check_portfolio
@@ -46,6 +55,7 @@ def select(
     warm_start: pd.Series | dict[str, int] | None = None,
     msg: bool = False,
     diagnose: bool = True,
+    tie_break: bool = True,
 ) -> PortfolioResult:
     """Choose the portfolio (and the start of each selected project) that maximises the objective.
 
@@ -67,6 +77,10 @@ def select(
         Send the solver's log to standard error.
     diagnose : bool
         When infeasible, search for a small set of conflicting constraints.
+    tie_break : bool
+        Resolve ties by the rule below (default).  ``False`` returns whichever
+        optimal portfolio the solver found first, which may depend on the
+        backend and on the row order of the input.
 
     Returns
     -------
@@ -77,6 +91,29 @@ def select(
     SolverError
         When the solver fails or returns a portfolio that breaks a constraint.
 
+    Notes
+    -----
+    **Tie-breaking rule.**  Several portfolios can reach the same optimal
+    objective (equal within 1e-9 of the sum of the absolute objective
+    coefficients).  Among them ``select`` returns
+
+    1. the one with the lowest total cost, then
+    2. of those costing the same, the one that includes the project with the
+       first id (in sorted order of the ids as strings) on which they differ;
+
+    and schedules it with the earliest starts: taking the selected projects in
+    sorted id order, each starts as early as the limits allow given the starts
+    already fixed.  The rule depends on ids, values and costs only, never on
+    the row order of the input or on the backend.
+
+    It is applied when the solve is proven optimal (``mip_gap`` 0): the other
+    optimal portfolios are enumerated with no-good cuts (one extra solve
+    proves there is none); when there are more than a few, an exact sequential
+    search (minimum cost, then one feasibility check per id) takes over.
+    The extra solves share the ``time_limit``; if it runs out the portfolio is
+    still optimal but the rule may not have been applied in full, which
+    ``result.solver.options["tie_break"]`` records as ``"incomplete"``.
+
     Examples
     --------
     >>> import pandas as pd, portfolio_opt as po
@@ -84,6 +121,13 @@ def select(
     >>> r = po.select(po.Problem.from_frame(df, budget=6))
     >>> r.status.value, r.objective, r.selected_ids
     ('optimal', 15.0, ['A', 'C'])
+
+    Two projects worth the same and costing the same, room for one: the one
+    with the first id wins, whatever the row order.
+
+    >>> df = pd.DataFrame({"id": ["Y", "X"], "cost": [5, 5], "value": [8, 8]})
+    >>> po.select(po.Problem.from_frame(df, budget=5)).selected_ids
+    ['X']
     """
     if not isinstance(problem, Problem):
         raise ValidationError(f"select() needs a Problem, got {type(problem).__name__}")
@@ -100,10 +144,17 @@ def select(
                 st[pos[pid]] = int(s)
         warm = comp.x_from_starts(st)
     opts = _options(time_limit, mip_gap, threads, msg, warm)
+    t0 = time.perf_counter()
     raw = solve(comp.model, opts, solver)
-    info = SolverInfo(raw.solver, raw.version, raw.seconds, {"name": solver, **opts.as_dict()})
-    if raw.status.has_solution and raw.x is not None:
-        starts = comp.starts(raw.x)
+    x = raw.x
+    tie: bool | str = False
+    if tie_break and raw.status == Status.OPTIMAL and opts.mip_gap == 0 and x is not None:
+        x, complete = _tie_break(problem, comp, x, opts, solver, deadline=_deadline(time_limit, t0))
+        tie = True if complete else "incomplete"
+    seconds = raw.seconds if x is raw.x else time.perf_counter() - t0
+    info = SolverInfo(raw.solver, raw.version, seconds, {"name": solver, **opts.as_dict(), "tie_break": tie})
+    if raw.status.has_solution and x is not None:
+        starts = comp.starts(x)
         bad = check_portfolio(problem, starts)
         if bad:
             raise SolverError(
@@ -143,6 +194,192 @@ def select(
         solver=info,
         diagnosis=diagnosis,
     )
+
+
+# --------------------------------------------------------------------------- tie-breaking
+#: tied portfolios enumerated one by one before the sequential search takes over
+TIE_ENUMERATION_LIMIT = 8
+
+
+def _deadline(time_limit: float | None, t0: float) -> float | None:
+    return None if time_limit is None else t0 + float(time_limit)
+
+
+def _tol(values: np.ndarray) -> float:
+    """Two portfolio totals closer than this are equal (float sums in another order differ by ~1e-15)."""
+    return 1e-9 * max(1.0, float(np.abs(values).sum()))
+
+
+def _add_rows(model: CompiledModel, rows: sp.csr_matrix | np.ndarray, lo: np.ndarray | float,
+              hi: np.ndarray | float) -> CompiledModel:
+    """A copy of ``model`` with dense or sparse rows appended."""
+    R = sp.csr_matrix(np.atleast_2d(rows)) if isinstance(rows, np.ndarray) else rows
+    k = R.shape[0]
+    return dataclasses.replace(
+        model, A=sp.vstack([model.A, R], format="csr"),
+        row_lo=np.append(model.row_lo, np.broadcast_to(lo, (k,))),
+        row_hi=np.append(model.row_hi, np.broadcast_to(hi, (k,))),
+    )
+
+
+def _nogood(comp: Compiled, sel: np.ndarray) -> tuple[np.ndarray, float]:
+    """The cut Σ_{i∈S} y_i − Σ_{i∉S} y_i ≤ |S| − 1 that removes exactly the selection ``sel``.
+
+    y_i is the sum of project i's start columns, so the cut removes every
+    schedule of that set of projects and nothing else.
+    """
+    sign = np.where(np.asarray(sel, bool), 1.0, -1.0)[comp.col_proj]
+    return sign, float(np.count_nonzero(sel)) - 1.0
+
+
+def _sel(comp: Compiled, x: np.ndarray) -> np.ndarray:
+    return comp.y(x) > 0.5
+
+
+def _remaining(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    return max(deadline - time.perf_counter(), 0.0)
+
+
+def _run(model: CompiledModel, opts: SolverOptions, backend: str, deadline: float | None,
+         warm: np.ndarray | None = None) -> RawSolution | None:
+    """One solve within what is left of the time limit (None when nothing is left).
+
+    The warm start goes to HiGHS only: CBC 2.10 through PuLP was seen to return
+    a warm start as "optimal" when a better solution existed.
+    """
+    left = _remaining(deadline)
+    if left is not None and left <= 0.01:
+        return None
+    o = dataclasses.replace(opts, time_limit=left, warm_start=warm if backend.lower() == "highs" else None)
+    return solve(model, o, backend)
+
+
+def _tie_break(problem: Problem, comp: Compiled, x: np.ndarray, opts: SolverOptions, backend: str,
+               deadline: float | None = None) -> tuple[np.ndarray, bool]:
+    """An optimal column vector ``x`` → the optimal one chosen by the documented rule.
+
+    Returns the chosen vector and whether the rule was applied in full (False
+    when the time limit ran out on the way).
+    """
+    m = comp.model
+    order = np.argsort(np.asarray(problem.ids, dtype=str), kind="stable")
+    cost = problem.table.frame["total_cost"].to_numpy(float)
+    y0 = _sel(comp, x)
+    z = float(comp.coef @ y0)
+    ztol = _tol(comp.coef)
+    ctol = _tol(cost)
+    face = _add_rows(m, m.c, z - ztol, np.inf)  # the optimal face: c·x ≥ z* − tol
+    tied = [(y0, x)]
+    row, hi = _nogood(comp, y0)
+    cuts = _add_rows(face, row, -np.inf, hi)
+    complete = False
+    for _ in range(TIE_ENUMERATION_LIMIT + 1):
+        raw = _run(cuts, opts, backend, deadline)
+        if raw is None or not (raw.status.has_solution or raw.status == Status.INFEASIBLE) or (
+                raw.status.has_solution and raw.x is None):
+            return _earliest(problem, comp, *_best(tied, cost, ctol, order), opts, backend, deadline, False)
+        if raw.status == Status.INFEASIBLE:
+            complete = True
+            break
+        assert raw.x is not None
+        y = _sel(comp, raw.x)
+        # a portfolio the solver let through on its own tolerance but that is not a tie is only cut off
+        if float(comp.coef @ y) >= z - ztol:
+            tied.append((y, raw.x))
+        row, hi = _nogood(comp, y)
+        cuts = _add_rows(cuts, row, -np.inf, hi)
+    if complete:
+        y, xb = _best(tied, cost, ctol, order)
+        return _earliest(problem, comp, y, xb, opts, backend, deadline, True)
+    return _sequential(problem, comp, face, tied, cost, ctol, order, opts, backend, deadline)
+
+
+def _best(tied: list[tuple[np.ndarray, np.ndarray]], cost: np.ndarray, ctol: float,
+          order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The tied selection the rule prefers: lowest cost, then the first differing id included."""
+    cmin = min(float(cost @ y) for y, _ in tied)
+    cheap = [(y, x) for y, x in tied if float(cost @ y) <= cmin + ctol]
+    return min(cheap, key=lambda t: tuple((~t[0][order]).astype(int)))
+
+
+def _sequential(problem: Problem, comp: Compiled, face: CompiledModel, tied: list[tuple[np.ndarray, np.ndarray]],
+                cost: np.ndarray, ctol: float, order: np.ndarray, opts: SolverOptions, backend: str,
+                deadline: float | None) -> tuple[np.ndarray, bool]:
+    """The rule by exact steps when too many portfolios tie: minimum cost, then one check per id."""
+    y, x = _best(tied, cost, ctol, order)
+    cost_col = cost[comp.col_proj]
+    raw = _run(dataclasses.replace(face, c=-cost_col), opts, backend, deadline, warm=x)
+    if raw is None or raw.status != Status.OPTIMAL or raw.x is None:
+        if raw is not None and raw.x is not None and float(cost @ _sel(comp, raw.x)) < float(cost @ y) - ctol:
+            y, x = _sel(comp, raw.x), raw.x
+        return _earliest(problem, comp, y, x, opts, backend, deadline, False)
+    y, x = _sel(comp, raw.x), raw.x
+    cmin = float(cost @ y)
+    model = _add_rows(face, cost_col, -np.inf, cmin + ctol)
+    model = dataclasses.replace(model, c=np.zeros_like(model.c))
+    row_lo, col_hi = model.row_lo.copy(), model.col_hi.copy()
+    pc = comp.proj_cols
+    for p in order:  # rows 0..n-1 are the structural choice rows Σ_s x[p, s] ≤ 1
+        if not y[p]:
+            trial_lo = row_lo.copy()
+            trial_lo[p] = 1.0
+            raw = _run(dataclasses.replace(model, row_lo=trial_lo, col_hi=col_hi), opts, backend, deadline)
+            if raw is None or not (raw.status.has_solution or raw.status == Status.INFEASIBLE):
+                return _earliest(problem, comp, y, x, opts, backend, deadline, False)
+            if raw.status.has_solution and raw.x is not None:
+                y, x = _sel(comp, raw.x), raw.x
+        if y[p]:
+            row_lo[p] = 1.0
+        else:
+            col_hi[pc[p]:pc[p + 1]] = 0.0
+    return _earliest(problem, comp, y, x, opts, backend, deadline, True)
+
+
+def _earliest(problem: Problem, comp: Compiled, y: np.ndarray, x: np.ndarray, opts: SolverOptions, backend: str,
+              deadline: float | None, complete: bool) -> tuple[np.ndarray, bool]:
+    xs, ok = _earliest_starts(problem, comp, y, x, opts, backend, deadline)
+    return xs, complete and ok
+
+
+def _earliest_starts(problem: Problem, comp: Compiled, sel: np.ndarray, x: np.ndarray, opts: SolverOptions,
+                     backend: str, deadline: float | None = None) -> tuple[np.ndarray, bool]:
+    """Reschedule the selection ``sel`` (feasible as ``x``) with the earliest starts in sorted id order.
+
+    Taking the selected projects by sorted id, each gets the earliest start
+    that still leaves the rest schedulable; a project already at the first
+    start of its window needs no solve.  Returns the new column vector and
+    whether every step was decided (False when the time limit ran out).
+    """
+    m = comp.model
+    pc = comp.proj_cols
+    sel = np.asarray(sel, bool)
+    row_lo, col_hi = m.row_lo.copy(), m.col_hi.copy()
+    row_lo[: len(sel)] = np.where(sel, 1.0, row_lo[: len(sel)])
+    for p in np.flatnonzero(~sel):
+        col_hi[pc[p]:pc[p + 1]] = 0.0
+    x = np.asarray(x, float).copy()
+    order = np.argsort(np.asarray(problem.ids, dtype=str), kind="stable")
+    for p in order:
+        if not sel[p]:
+            continue
+        lo, hi = pc[p], pc[p + 1]
+        cur = lo + int(np.argmax(x[lo:hi]))
+        if cur > lo:
+            c = np.zeros(m.n_cols)
+            c[lo:hi] = -np.arange(hi - lo, dtype=float)  # maximise −(start offset)
+            trial = dataclasses.replace(m, c=c, row_lo=row_lo, col_hi=col_hi)
+            raw = _run(trial, opts, backend, deadline, warm=x)
+            if raw is None or raw.x is None or not raw.status.has_solution:
+                return x, False
+            x = raw.x
+            cur = lo + int(np.argmax(x[lo:hi]))
+            if raw.status != Status.OPTIMAL:
+                return x, False
+        col_hi[lo:hi] = 0.0
+        col_hi[cur] = m.col_hi[cur]
+    return x, True
 
 
 def _check_solver(name: str) -> None:
