@@ -1,0 +1,109 @@
+"""Smoke test of the benchmark suite (``benchmarks/run.py --quick`` on a tiny subset).
+
+No timing assertions: the suite's numbers are for reading (issue 6).  What is
+checked is that every configuration runs, that they agree on the proven optima
+(the suite exits 1 on a mismatch), that the CSV and Markdown are written, and
+that the instance generator and its independent matrix are consistent with the
+library on small cases.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import portfolio_opt as po
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCH))
+import _worker  # noqa: E402
+import instances as bench_instances  # noqa: E402
+
+
+def test_generator_is_seeded_and_has_every_feature():
+    a, b = bench_instances.generate(300, 12, 5, seed=3), bench_instances.generate(300, 12, 5, seed=3)
+    assert a.spec() == b.spec()
+    assert a.spec() != bench_instances.generate(300, 12, 5, seed=4).spec()
+    assert a.requires and a.excludes and a.mandatory.any() and len(a.capacity) == 5
+    assert (a.latest > a.earliest).any() and (a.duration > 1).any()
+    assert {g["category"] for g in a.groups} == {"transform", "compliance"}
+    assert bench_instances.instance_by_name(a.name).spec() == a.spec()
+
+
+@pytest.mark.parametrize("shape", [(40, 1, 0), (40, 6, 2), (60, 4, 3)])
+def test_independent_matrix_spec_and_problem_agree(shape):
+    """The raw solvers' matrix, the engine request and the Problem have the same optimum."""
+    inst = bench_instances.generate(*shape, seed=1)
+    res = _worker.run_highspy(inst.matrix(), time_limit=60)
+    via_problem = po.select(inst.problem(), time_limit=60)
+    via_spec = po.solve_spec(inst.spec())
+    assert res["status"] == via_problem.status.value == via_spec["status"]
+    if res["status"] == "optimal":
+        assert via_problem.objective == pytest.approx(res["objective"], rel=1e-9)
+        assert via_spec["objective"] == pytest.approx(res["objective"], rel=1e-9)
+
+
+def test_handwritten_pulp_model_matches():
+    inst = bench_instances.generate(40, 6, 2, seed=1)
+    ref = po.select(inst.problem(), time_limit=60)
+    r = _worker.run_pulp_cbc(inst.spec(), time_limit=60)
+    assert r["status"] == ref.status.value
+    if ref.objective is not None:
+        assert r["objective"] == pytest.approx(ref.objective, rel=1e-9)
+
+
+def test_cbc_log_parsing():
+    stopped_max = "Result - Stopped on time limit\n\nObjective value:   25881.17\nUpper bound:   27102.234\nGap:  -0.05\n"
+    assert _worker.parse_cbc_log(stopped_max, 25881.17) == ("feasible", pytest.approx(27102.234))
+    stopped_min = "Result - Stopped on time limit\nObjective value:  -25975.55\nLower bound:  -27103.773\nGap: 0.04\n"
+    assert _worker.parse_cbc_log(stopped_min, 25975.55) == ("feasible", pytest.approx(27103.773))
+    assert _worker.parse_cbc_log("Result - Optimal solution found\n", 10.0) == ("optimal", 10.0)
+    assert _worker.parse_cbc_log("Result - Linear relaxation infeasible\n", None)[0] == "infeasible"
+
+
+def test_scenario_changes_scale_every_budget_figure():
+    from portfolio_opt.demo import load_sample
+
+    base = load_sample(ROOT / "data" / "samples")
+    scaled = _worker._scaled_problem(base, 0.9)
+    total, per = base.budget_limits()
+    total2, per2 = scaled.budget_limits()
+    assert total2 == pytest.approx(0.9 * total) and per2 == pytest.approx(0.9 * per)
+    assert base.budget_limits()[0] == total  # the base problem is unchanged
+    spec = {"budget": {"total": 100, "per_period": [40, 60]}, "projects": []}
+    assert _worker._scaled_spec(spec, 1.2)["budget"] == {"total": 120, "per_period": [48, 72]}
+    assert spec["budget"]["total"] == 100
+
+
+def test_quick_suite_runs_on_a_tiny_subset(tmp_path):
+    out = tmp_path / "results"
+    cmd = [sys.executable, str(BENCH / "run.py"), "--quick", "--instances", "mknap1:1,gen-n100-T1-R0",
+           "--configs", "pulp_cbc,highspy,cbc,po_highs,po_cbc,po_default", "--scenarios", "1",
+           "--scenario-configs", "pulp_cbc", "--out", str(out)]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "MISMATCH" not in proc.stdout
+    with open(out / "results.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    instances = {r["instance"] for r in rows}
+    assert "gen-n100-T1-R0" in instances
+    if bench_instances.orlib_dir() is not None:
+        assert "mknap1-1" in instances
+    assert {r["config"] for r in rows} == {"pulp_cbc", "highspy", "cbc", "po_highs", "po_cbc", "po_default"}
+    assert all(r["status"] == "optimal" and r["check"] == "ok" for r in rows), rows
+    objs = {r["instance"]: set() for r in rows}
+    for r in rows:
+        objs[r["instance"]].add(round(float(r["objective"]), 6))
+    assert all(len(v) == 1 for v in objs.values())
+    md = (out / "results.md").read_text()
+    assert "| instance |" in md and "Scenario batch" in md and "Import time" in md
+    assert np.isfinite(float(rows[0]["total_s"]))
