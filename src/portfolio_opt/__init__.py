@@ -34,7 +34,45 @@ from .scoring import Criterion, ScoringModel, ahp_weights, rank_order_centroid, 
 
 __version__ = "0.1.0"
 
+# Analyses (scenarios, frontier, sensitivity, uncertainty, explanations, alternatives) are
+# imported on first use so that `import portfolio_opt` stays light.
+_LAZY = {
+    "Scenario": "analysis.scenarios", "hire": "analysis.scenarios", "run_scenarios": "analysis.scenarios",
+    "efficient_frontier": "analysis.frontier", "greedy_portfolio": "analysis.frontier",
+    "weight_sensitivity": "analysis.sensitivity", "marginal_values": "analysis.sensitivity",
+    "best_hire": "analysis.sensitivity", "project_sensitivity": "analysis.sensitivity",
+    "Estimate": "analysis.uncertainty", "Uncertainty": "analysis.uncertainty", "simulate": "analysis.uncertainty",
+    "chance_constrained": "analysis.uncertainty",
+    "explain": "analysis.explain", "alternatives": "analysis.alternatives",
+    "write_report": "report",
+}
+
+
+def __getattr__(name: str):  # PEP 562: lazy attributes
+    if name in _LAZY:
+        import importlib
+
+        mod = importlib.import_module(f"{__name__}.{_LAZY[name]}")
+        return getattr(mod, name)
+    raise AttributeError(f"module 'portfolio_opt' has no attribute {name!r}")
+
 __all__ = [
+    "Estimate",
+    "Scenario",
+    "Uncertainty",
+    "alternatives",
+    "best_hire",
+    "chance_constrained",
+    "efficient_frontier",
+    "explain",
+    "greedy_portfolio",
+    "hire",
+    "marginal_values",
+    "project_sensitivity",
+    "run_scenarios",
+    "simulate",
+    "weight_sensitivity",
+    "write_report",
     "BudgetLimit",
     "CapacityLimit",
     "Columns",

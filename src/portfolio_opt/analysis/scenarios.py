@@ -868,7 +868,8 @@ def _scenario_task(problem: Problem, kwargs: Mapping[str, Any], base_starts: Map
         obj = float(result.objective)
         arr = result.starts.to_numpy(int).copy()
         pos = {pid: k for k, pid in enumerate(problem.ids)}
-        quiet = {**dict(kwargs), "diagnose": False}
+        # evidence re-solves need only the optimal value: no tie-breaking, no diagnosis
+        quiet = {**dict(kwargs), "diagnose": False, "tie_break": False}
         for pid, change in [*((i, "entered") for i in entered), *((i, "left") for i in left),
                             *((m[0], "moved") for m in moved)]:
             b = base_starts.get(pid, -1)
@@ -882,8 +883,13 @@ def _scenario_task(problem: Problem, kwargs: Mapping[str, Any], base_starts: Map
             trial = arr.copy()
             trial[pos[pid]] = b
             blocked = tuple(check_portfolio(problem, trial))
-            kept = select(_pin(problem, pid, b if b >= 0 else None), **quiet)
-            kept_obj = float(kept.objective) if kept.has_solution else None
+            if change == "moved" and not blocked:
+                # the objective does not depend on starts: the same portfolio with the base
+                # start is feasible and exactly as good, no re-solve needed
+                kept_obj: float | None = obj
+            else:
+                kept = select(_pin(problem, pid, b if b >= 0 else None), **quiet)
+                kept_obj = float(kept.objective) if kept.has_solution else None
             cost = None if kept_obj is None else max(obj - kept_obj, 0.0)
             decision = ("leaving it out" if b < 0 else f"keeping it (starting in {base_lab})" if change == "left"
                         else f"starting it in {base_lab}")
