@@ -134,3 +134,17 @@ def test_infeasible_and_optimal_counts_agree_with_oracle_on_sample_of_all_portfo
     portfolios = sorted((v for v, _ in all_portfolios(spec)), reverse=True)
     out = po.solve_spec(spec)
     assert out["objective"] == portfolios[0]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=requests())
+def test_a_warm_start_never_replaces_the_optimum(spec, backend):
+    """A feasible but poor first portfolio handed to the solver must not come back as 'optimal'."""
+    best = brute_force(spec)
+    if best is None:
+        return
+    problem = po.problem_from_spec(spec)
+    worst = min(all_portfolios(spec), key=lambda vc: vc[0])[1]
+    r = po.select(problem, solver=backend, warm_start=worst)
+    assert r.objective == pytest.approx(best, abs=1e-6)

@@ -620,8 +620,11 @@ def solve_pulp(model: CompiledModel, options: SolverOptions, solver: str = "cbc"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         prob, xs = _build(pulp, model, A)
+        # CBC 2.10 through PuLP has been seen to return a warm start as "optimal" when a
+        # better portfolio existed (a start-time problem, reproduced): never hand CBC one.
+        warm = options.warm_start is not None and not is_cbc
         if options.warm_start is not None:
-            _set_warm_start(model, xs, options.warm_start)
+            _set_warm_start(model, xs, options.warm_start)  # validates it; CBC does not get it
 
     with _workdir() as work:
         log_path = os.path.join(work, "solver.log")
@@ -630,7 +633,7 @@ def solve_pulp(model: CompiledModel, options: SolverOptions, solver: str = "cbc"
             "timeLimit": None if options.time_limit is None else float(options.time_limit),
             "gapRel": float(options.mip_gap),
             "threads": int(options.threads) if options.threads else None,
-            "warmStart": options.warm_start is not None,
+            "warmStart": warm,
         }
         if is_cbc:
             kwargs["logPath"] = log_path

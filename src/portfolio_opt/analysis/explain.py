@@ -28,10 +28,15 @@ minimum) and its LP-relaxation shadow price: the value of one more unit of the
 limit in the linear relaxation, an approximation, since the integer optimum
 moves in steps.
 
+Cost: one integer re-solve per project, plus one per project held in by a
+relation or a binding minimum, plus a few LP solves for the shadow prices.
 Re-solves are warm-started (HiGHS) from the best portfolio found so far that
-fits the changed problem.  A ``time_limit`` per re-solve keeps large problems
-in check; a figure whose re-solve stopped at it is the best found and is
-marked ``exact=False``.
+fits the changed problem, and ``executor`` can run them on several processes.
+Each is as hard as the original problem: on the 60-project sample, where one
+solve takes 2–5 s, an exact explanation takes about four CPU minutes.  A
+``time_limit`` per re-solve caps that; a re-solve stopped at it gives the best
+portfolio it found, so the figure becomes a bound (the loss is *at most* what
+is shown) and the project is marked ``exact=False``.
 """
 
 from __future__ import annotations
@@ -202,8 +207,9 @@ def _ids(names: Sequence[str], limit: int = 5) -> str:
         return ""
     shown = names[:limit]
     more = len(names) - len(shown)
-    s = ", ".join(shown[:-1]) + (" and " if len(shown) > 1 else "") + shown[-1]
-    return s + (f" and {more} more" if more > 0 else "")
+    if more > 0:
+        return ", ".join(shown) + f" and {more} more"
+    return ", ".join(shown[:-1]) + (" and " if len(shown) > 1 else "") + shown[-1]
 
 
 def _kind(c: Constraint) -> str:
@@ -730,7 +736,10 @@ def _reason(rec: Mapping[str, Any], fl: _Solved, word: str, v: float, prob: floa
             on_hold: bool, until: str | None = None) -> str:
     """The reason for one project, in a few plain sentences."""
     lost = rec["value_lost"]
-    about = "" if rec["exact"] else "about "
+    # a re-solve stopped at its time limit found a portfolio, not the best one: the true loss is at most,
+    # and the true gain at least, what it shows
+    most = "" if rec["exact"] else "at most "
+    least = "" if rec["exact"] else "at least "
     eps = _tol(np.array([z]))
 
     def swap(with_it: bool) -> str:
@@ -741,7 +750,8 @@ def _reason(rec: Mapping[str, Any], fl: _Solved, word: str, v: float, prob: floa
             parts.append("adds " + _ids(rec["entered_if_flipped"], 3))
         if not parts:
             return ""
-        return f" (the best portfolio {'with' if with_it else 'without'} it " + " and ".join(parts) + ")"
+        joint = ", and " if "more" in parts[0] and len(parts) > 1 else " and "
+        return f" (the best portfolio {'with' if with_it else 'without'} it " + joint.join(parts) + ")"
 
     cannot = rec["cannot_flip"]
     if rec["selected"]:
@@ -753,12 +763,12 @@ def _reason(rec: Mapping[str, Any], fl: _Solved, word: str, v: float, prob: floa
                          + (f": {cannot[0]}" if cannot else "") + ".")
             elif lost < -eps:
                 s.append(f"It is in only because it is mandatory: without the mandate the portfolio would be "
-                         f"worth {about}{_fmt(-lost)} more{swap(False)}.")
+                         f"worth {least}{_fmt(-lost)} more{swap(False)}.")
             elif rec["only_because_of_rule"]:
                 s.append("It is mandatory; without the mandate an equally good portfolio would leave it out.")
             else:
                 s.append(f"It is mandatory, and would be chosen anyway: dropping it would cost "
-                         f"{about}{_fmt(lost)}{swap(False)}.")
+                         f"{most}{_fmt(lost)}{swap(False)}.")
             return " ".join(s)
         held = _ids(list(rec["held_in_by"]), 3)
         if rec["only_because_of_rule"]:
@@ -768,7 +778,7 @@ def _reason(rec: Mapping[str, Any], fl: _Solved, word: str, v: float, prob: floa
         if fl.objective is None:
             s.append("It cannot be dropped" + (f": {cannot[0]}." if cannot else " (not within the time limit)."))
         else:
-            s.append(f"Dropping it would {_change(lost, about, eps)}{swap(False)}.")
+            s.append(f"Dropping it would {_change(lost, rec['exact'], eps)}{swap(False)}.")
         if rec["competes_on"]:
             n = len(rec["competes_on"])
             s.append(f"It competes for {_ids(list(rec['competes_on']), 3)}, "
@@ -796,11 +806,11 @@ def _reason(rec: Mapping[str, Any], fl: _Solved, word: str, v: float, prob: floa
         return " ".join(s)
     if on_hold:
         if lost < -eps:
-            s.append(f"Lifting the hold would add {about}{_fmt(-lost)}{swap(True)}.")
+            s.append(f"Lifting the hold would add {least}{_fmt(-lost)}{swap(True)}.")
         else:
-            s.append(f"Were the hold lifted, forcing it in would {_change(lost, about, eps)}{swap(True)}.")
+            s.append(f"Were the hold lifted, forcing it in would {_change(lost, rec['exact'], eps)}{swap(True)}.")
     else:
-        s.append(f"Forcing it in would {_change(lost, about, eps)}{swap(True)}.")
+        s.append(f"Forcing it in would {_change(lost, rec['exact'], eps)}{swap(True)}.")
     if math.isfinite(rec["break_even_value"]) and not rules:
         s.append(f"It would enter at a {word} of {_fmt(rec['break_even_value'])}.")
     if rec["lacks"] and not rules:
@@ -810,11 +820,13 @@ def _reason(rec: Mapping[str, Any], fl: _Solved, word: str, v: float, prob: floa
     return " ".join(s)
 
 
-def _change(lost: float, about: str, eps: float) -> str:
-    """'cost 12' / 'add 12' / 'change nothing': the effect of a reversed decision on the objective."""
-    if abs(lost) <= eps:
+def _change(lost: float, exact: bool, eps: float) -> str:
+    """'cost 12' / 'add 12' / 'leave ... unchanged': the effect of a reversed decision on the objective."""
+    if abs(lost) <= eps and exact:
         return "leave the portfolio's value unchanged (a tie)"
-    return f"cost {about}{_fmt(lost)}" if lost > 0 else f"add {about}{_fmt(-lost)}"
+    if lost > 0:
+        return f"cost {'' if exact else 'at most '}{_fmt(lost)}"
+    return f"add {'' if exact else 'at least '}{_fmt(-lost)}"
 
 
 def _use(r: Mapping[str, Any]) -> str:
@@ -857,8 +869,9 @@ def _report(ex: Explanation, width: int) -> str:
                      "(the lower total cost, then the first project id).")
         else:
             pct = 100 * gap / abs(z) if z else 0.0
-            head += (f" The best different portfolio is worth {_fmt(gap)} less ({pct:.2f} %), so the choice is "
-                     + ("clear." if pct >= 0.5 else "a close call."))
+            bound = "" if ex.exact else "at most "
+            head += (f" The best different portfolio is worth {bound}{_fmt(gap)} less ({pct:.2f} %), so the choice "
+                     "is " + ("clear." if pct >= 0.5 else "a close call."))
     lines += ["WHY THIS PORTFOLIO", para.fill(head), ""]
 
     mand = {c.project for c in problem.constraints if isinstance(c, Mandatory)}
@@ -870,7 +883,8 @@ def _report(ex: Explanation, width: int) -> str:
     close = out.drop(ruled.index).sort_values("value_lost", kind="stable")
 
     def listed(part: pd.DataFrame, k: int = 3) -> str:
-        return ", ".join(f"{pid} ({_fmt(v)})" for pid, v in part["value_lost"].head(k).items())
+        return ", ".join(f"{pid} ({'' if r['exact'] else '≤ '}{_fmt(r['value_lost'])})"
+                         for pid, r in part.head(k).iterrows())
 
     glance = []
     if len(merit):
@@ -884,7 +898,8 @@ def _report(ex: Explanation, width: int) -> str:
         parts = []
         for pid, r in rule.iterrows():
             if pid in mand and r["value_lost"] < -eps:
-                parts.append(f"{pid} (mandatory; costs {_fmt(-r['value_lost'])})")
+                parts.append(f"{pid} (mandatory; the mandate costs {'' if r['exact'] else '≥ '}"
+                             f"{_fmt(-r['value_lost'])})")
             elif pid in mand:
                 parts.append(f"{pid} (mandatory, chosen anyway)")
             else:
@@ -893,10 +908,12 @@ def _report(ex: Explanation, width: int) -> str:
     if len(ruled):
         why: dict[str, list[str]] = {}
         for pid, r in ruled.iterrows():
-            reason = r["kept_out_by"][0] if r["kept_out_by"] else "cannot be added"
-            reason = reason.replace("it is ", "").replace("it ", "")
+            reason = r["kept_out_by"][0] if r["kept_out_by"] else "it cannot be added"
+            reason = reason.removeprefix("it is ").removeprefix("it ").replace("on hold (forced out)", "on hold")
             why.setdefault(reason, []).append(str(pid))
-        glance.append("Kept out by a rule: " + "; ".join(f"{_ids(v, 4)} ({k})" for k, v in why.items()) + ".")
+        glance.append("Kept out by a rule: " + "; ".join(
+            f"{_ids(v, 4)} ({'each ' if len(v) > 1 and not k.startswith('on hold') else ''}{k})"
+            for k, v in why.items()) + ".")
     b = ex.binding
     priced = b[b["binding"] & (b["shadow_price_lp"] > 1e-9)].sort_values("shadow_price_lp", ascending=False)
     if len(priced):
@@ -947,7 +964,8 @@ def _report(ex: Explanation, width: int) -> str:
             "estimates of what one more unit of a limit is worth come from the linear relaxation and are only "
             f"indicative. {ex.solves} re-optimisations in {ex.seconds:.0f} s; ")
     note += ("every figure is proven." if ex.exact else
-             "figures marked 'about' are the best found within the time limit of a re-optimisation.")
+             "a re-optimisation that hit its time limit gives a bound: 'at most' / 'at least' in the text, "
+             "'≤' in the overview.")
     lines.append(para.fill(note))
     return "\n".join(lines)
 
