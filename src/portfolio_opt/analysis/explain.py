@@ -68,7 +68,7 @@ from ..constraints import (
 from ..errors import SolverError, ValidationError
 from ..optimize import _check_solver, _options, _tie_break, _tol
 from ..problem import Problem
-from ..result import PortfolioResult, check_portfolio
+from ..result import PortfolioResult, _num, check_portfolio
 
 __all__ = ["Explanation", "explain", "check_explain", "engine_explain"]
 
@@ -175,14 +175,6 @@ class Explanation:
 
 
 # --------------------------------------------------------------------------- small helpers
-def _num(v: Any) -> float | None:
-    if v is None:
-        return None
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
 
 
 def _fmt(v: float | None) -> str:
