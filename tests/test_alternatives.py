@@ -180,7 +180,7 @@ def test_rank_one_is_the_portfolio_select_returns_and_the_list_ignores_row_order
         for backend in BACKENDS:
             p = _problem(dict(spec, projects=order))
             alts = alternatives(p, k=4, solver=backend)
-            r = po.select(p, solver=backend)
+            r = po.select(p, solver=backend, tie_break="rule")
             assert set(alts[0].selected) == set(r.selected_ids)
             assert alts[0].starts == {i: int(s) for i, s in r.starts.items() if s >= 0}
             lists.append([(frozenset(a.selected), tuple(sorted(a.starts.items()))) for a in alts])
@@ -258,7 +258,7 @@ def test_select_breaks_ties_by_the_rule_on_every_backend_and_row_order(spec, dat
     perm = data.draw(st.permutations(spec["projects"]))
     for projects in (spec["projects"], perm):
         for backend in BACKENDS:
-            r = po.select(_problem(dict(spec, projects=projects)), solver=backend)
+            r = po.select(_problem(dict(spec, projects=projects)), solver=backend, tie_break="rule")
             if not rank:
                 assert r.status == po.Status.INFEASIBLE
                 continue
@@ -275,7 +275,7 @@ def test_sequential_tie_breaking_gives_the_same_answer(spec, limit, monkeypatch)
     monkeypatch.setattr(optimize, "TIE_ENUMERATION_LIMIT", limit)
     rank = ranking(spec)
     for backend in BACKENDS:
-        r = po.select(_problem(spec), solver=backend)
+        r = po.select(_problem(spec), solver=backend, tie_break="rule")
         if rank:
             assert _portfolio(r) == (rank[0][2], rank[0][3]), backend
 
@@ -286,7 +286,7 @@ def test_many_zero_value_projects_tie_without_enumerating_them_all():
     projects += [{"id": "A", "cost": 3, "value": 5}, {"id": "B", "cost": 3, "value": 5}]
     spec = {"version": 1, "budget": 3, "projects": projects[::-1]}
     for backend in BACKENDS:
-        r = po.select(_problem(spec), solver=backend)
+        r = po.select(_problem(spec), solver=backend, tie_break="rule")
         assert sorted(r.selected_ids) == ["A"] + [f"Z{k:02d}" for k in range(12)]
 
 
@@ -295,17 +295,36 @@ def test_equal_portfolios_cheaper_first_then_first_id():
         {"id": "B", "cost": 4, "value": 6}, {"id": "A", "cost": 5, "value": 6}, {"id": "C", "cost": 4, "value": 6}]}
     for backend in BACKENDS:
         # B and C cost 4, A costs 5: the cheaper pair {B, C} wins although A has the first id
-        assert po.select(_problem(spec), solver=backend).selected_ids == ["B", "C"]
+        assert po.select(_problem(spec), solver=backend, tie_break="rule").selected_ids == ["B", "C"]
         spec2 = dict(spec, budget=5)
-        assert po.select(_problem(spec2), solver=backend).selected_ids == ["B"]
+        assert po.select(_problem(spec2), solver=backend, tie_break=True).selected_ids == ["B"]
 
 
 def test_tie_break_can_be_turned_off_and_is_recorded():
     p = _problem({"version": 1, "budget": 5, "projects": [{"id": "A", "cost": 5, "value": 1},
                                                           {"id": "B", "cost": 5, "value": 1}]})
-    assert po.select(p).solver.options["tie_break"] is True
+    assert po.select(p).solver.options["tie_break"] == "canonical"
+    assert po.select(p, tie_break="rule").solver.options["tie_break"] is True
     assert po.select(p, tie_break=False).solver.options["tie_break"] is False
-    assert po.select(p).to_dict()["solver"]["options"]["tie_break"] is True
+    assert po.select(p, tie_break="rule").to_dict()["solver"]["options"]["tie_break"] is True
+    with pytest.raises(po.ValidationError, match="tie_break"):
+        po.select(p, tie_break="sometimes")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=requests(ties=True, max_n=6), data=st.data())
+def test_canonical_default_ignores_row_order_on_each_backend(spec, data):
+    """The default gives one optimal portfolio per backend, whatever the row order of the input."""
+    rank = ranking(spec)
+    perm = data.draw(st.permutations(spec["projects"]))
+    for backend in BACKENDS:
+        got = [po.select(_problem(dict(spec, projects=p)), solver=backend) for p in (spec["projects"], perm)]
+        if not rank:
+            assert all(r.status == po.Status.INFEASIBLE for r in got)
+            continue
+        assert got[0].objective == pytest.approx(rank[0][0], abs=1e-6)
+        assert _portfolio(got[0]) == _portfolio(got[1]), backend
+        assert got[0].solver.options["tie_break"] == "canonical"
 
 
 def test_earliest_starts_take_projects_in_id_order():
@@ -314,7 +333,7 @@ def test_earliest_starts_take_projects_in_id_order():
         {"id": "B", "cost": [3], "value": 5, "earliest_start": 0, "latest_start": 3},
         {"id": "A", "cost": [3, 3], "value": 5, "earliest_start": 0, "latest_start": 2}]}
     for backend in BACKENDS:
-        r = po.select(_problem(spec), solver=backend)
+        r = po.select(_problem(spec), solver=backend, tie_break="rule")
         assert r.starts.to_dict() == {"B": 2, "A": 0}
 
 

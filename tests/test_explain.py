@@ -331,7 +331,7 @@ def test_with_tie_break_the_reasons_ignore_backend_and_row_order():
     seen = []
     for order in (projects, projects[::-1]):
         for backend in [b for b in ("highs", "cbc") if b in po.available_solvers()]:
-            r = po.select(po.problem_from_spec(dict(spec, projects=order)), solver=backend)
+            r = po.select(po.problem_from_spec(dict(spec, projects=order)), solver=backend, tie_break="rule")
             t = explain(r, tie_break=True, shadow_prices=False).to_frame().sort_index()
             seen.append(t[["value_if_flipped", "reason"]])
     for t in seen[1:]:

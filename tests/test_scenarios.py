@@ -319,7 +319,8 @@ class FlakyExecutor(cf.ThreadPoolExecutor):
 def test_a_failed_unit_marks_its_scenario_failed_and_the_batch_goes_on(problem):
     with FlakyExecutor(max_workers=1) as ex:
         res = run_scenarios(problem, [Scenario("ok", budget_scale=0.9), Scenario("doomed"),
-                                      Scenario("also ok", budget_scale=1.1)], executor=ex, explain_moves=False)
+                                      Scenario("also ok", budget_scale=1.1)], executor=ex, explain_moves=False,
+                            reuse=False)
     assert res.summary["status"].tolist() == ["optimal", "optimal", "failed", "optimal"]
     assert "worker lost" in res["doomed"].error
     assert res["doomed"].to_engine()["diagnosis"] == ["RuntimeError: worker lost"]

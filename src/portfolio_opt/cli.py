@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Load data/samples, score and select, and print the portfolio, "
                        "its spend per period against the budget and resource use against capacity.")
     d.add_argument("--samples", default=None, help="folder with projects.csv and constraints.json")
-    d.add_argument("--solver", default="highs", help="backend: highs (default), cbc, ...")
+    d.add_argument("--solver", default="auto", help="backend: auto (default: CBC where installed, else HiGHS), highs, cbc, ...")
     return p
 
 
@@ -133,7 +133,7 @@ def _add_select(sub: Any) -> None:
     out.add_argument("--title", default="Project portfolio", help="the report's title")
     out.add_argument("--unit", default="k€", help="money unit shown in the report and summary (default: k€)")
     sol = s.add_argument_group("solver")
-    sol.add_argument("--solver", default="highs", help="highs (default) or cbc")
+    sol.add_argument("--solver", default="auto", help="auto (default: CBC where installed, else HiGHS), highs or cbc")
     sol.add_argument("--time-limit", type=float, metavar="SECONDS", help="stop after this long with the best "
                      "portfolio found (status 'feasible' and its gap)")
     sol.add_argument("--mip-gap", type=float, default=0.0, metavar="GAP",

@@ -63,7 +63,7 @@ def load_sample(folder: str | Path | None = None, **overrides: Any) -> Any:
     return Problem.from_frame(path / "projects.csv", **kwargs)
 
 
-def run_demo(folder: str | Path | None = None, solver: str = "highs") -> tuple[str, bool]:
+def run_demo(folder: str | Path | None = None, solver: str = "auto") -> tuple[str, bool]:
     """Solve the sample portfolio; return the printed report and whether a solution was found."""
     from .optimize import select
 

@@ -209,7 +209,7 @@ def quick_checks(problem: Problem) -> list[str]:
     return msgs
 
 
-def conflict_set(problem: Problem, *, solver: str = "highs", time_limit: float | None = 20.0) -> tuple[Constraint, ...]:
+def conflict_set(problem: Problem, *, solver: str = "auto", time_limit: float | None = 20.0) -> tuple[Constraint, ...]:
     """An irreducible set of the problem's constraints that cannot hold together.
 
     Blocks of constraints are dropped while the rest stays infeasible, with the
@@ -279,7 +279,7 @@ def _relax_amount(problem: Problem, con: Constraint, solver: str, time_limit: fl
     return -delta if lower_bounded else delta
 
 
-def diagnose(problem: Problem, *, solver: str = "highs", time_limit: float | None = 20.0) -> Diagnosis:
+def diagnose(problem: Problem, *, solver: str = "auto", time_limit: float | None = 20.0) -> Diagnosis:
     """Explain why ``problem`` is infeasible and how to repair it.
 
     Parameters
@@ -341,7 +341,7 @@ def diagnose(problem: Problem, *, solver: str = "highs", time_limit: float | Non
     return Diagnosis(checks, conflict, tuple(repairs), text)
 
 
-def diagnose_infeasibility(problem: Problem, *, solver: str = "highs", threads: int | None = None,
+def diagnose_infeasibility(problem: Problem, *, solver: str = "auto", threads: int | None = None,
                            time_limit: float | None = 20.0) -> list[str]:
     """Plain-language diagnosis lines (the engine's ``diagnosis`` field)."""
     d = diagnose(problem, solver=solver, time_limit=time_limit)

@@ -167,7 +167,7 @@ def solver_settings(spec: Mapping[str, Any]) -> dict[str, Any]:
     extra = sorted(set(s) - {"name", "time_limit", "mip_gap", "threads", "msg"})
     if extra:
         raise ValidationError(f"field 'solver' has unknown keys {extra} (known: name, time_limit, mip_gap, threads)")
-    name = s.get("name", "highs")
+    name = s.get("name", "auto")
     if not isinstance(name, str):
         raise ValidationError(f"solver 'name' must be a string, got {name!r}")
     out: dict[str, Any] = {"solver": name}

@@ -23,7 +23,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._compile import Compiled, compile_problem
-from ._solvers import CompiledModel, RawSolution, SolverOptions, Status, solve
+from ._solvers import CompiledModel, RawSolution, SolverOptions, Status, resolve_backend, solve
 from .errors import SolverError, ValidationError
 from .problem import Problem
 from .result import PortfolioResult, SolverInfo, check_portfolio
@@ -48,14 +48,14 @@ def _options(time_limit: float | None, mip_gap: float, threads: int | None, msg:
 def select(
     problem: Problem,
     *,
-    solver: str = "highs",
+    solver: str = "auto",
     time_limit: float | None = None,
     mip_gap: float = 0.0,
     threads: int | None = None,
     warm_start: pd.Series | dict[str, int] | None = None,
     msg: bool = False,
     diagnose: bool = True,
-    tie_break: bool = True,
+    tie_break: bool | str = "canonical",
 ) -> PortfolioResult:
     """Choose the portfolio (and the start of each selected project) that maximises the objective.
 
@@ -63,8 +63,10 @@ def select(
     ----------
     problem : Problem
     solver : str
-        ``"highs"`` (default, in-process), ``"cbc"`` (through PuLP) or the name
-        of any other solver PuLP can drive here (e.g. ``"GLPK_CMD"``).
+        ``"auto"`` (default: CBC where installed, else HiGHS; the faster of the
+        two on most portfolios, see ``benchmarks/README.md``), ``"highs"``
+        (in-process), ``"cbc"`` or the name of any other solver PuLP can drive
+        here (e.g. ``"GLPK_CMD"``).
     time_limit : float, optional
         Seconds; a run stopped at the limit with a solution has status
         ``feasible`` and reports its proven ``gap``.
@@ -77,10 +79,13 @@ def select(
         Send the solver's log to standard error.
     diagnose : bool
         When infeasible, search for a small set of conflicting constraints.
-    tie_break : bool
-        Resolve ties by the rule below (default).  ``False`` returns whichever
-        optimal portfolio the solver found first, which may depend on the
-        backend and on the row order of the input.
+    tie_break : {"canonical", "rule", False}
+        How a portfolio is chosen among equally good ones (see Notes).
+        ``"canonical"`` (default, no extra cost): the same request gives the
+        same portfolio on every run and for every row order of the input, with
+        a given backend.  ``"rule"`` (or ``True``): the documented rule below,
+        the same on every backend, at the price of extra solves.  ``False``:
+        whichever optimal portfolio the solver meets first.
 
     Returns
     -------
@@ -93,9 +98,13 @@ def select(
 
     Notes
     -----
-    **Tie-breaking rule.**  Several portfolios can reach the same optimal
-    objective (equal within 1e-9 of the sum of the absolute objective
-    coefficients).  Among them ``select`` returns
+    **Ties.**  Several portfolios can reach the same optimal objective (equal
+    within 1e-9 of the sum of the absolute objective coefficients).  With
+    ``tie_break="canonical"`` the model is handed to the solver in a canonical
+    order (projects by id, constraints by kind and content), so which of them
+    comes back depends on the content of the request and on the backend, never
+    on the row order of the input or on the run.  ``tie_break="rule"`` returns,
+    on every backend,
 
     1. the one with the lowest total cost, then
     2. of those costing the same, the one that includes the project with the
@@ -122,16 +131,18 @@ def select(
     >>> r.status.value, r.objective, r.selected_ids
     ('optimal', 15.0, ['A', 'C'])
 
-    Two projects worth the same and costing the same, room for one: the one
-    with the first id wins, whatever the row order.
+    Two projects worth the same and costing the same, room for one: by the
+    rule the one with the first id wins, whatever the row order and backend.
 
     >>> df = pd.DataFrame({"id": ["Y", "X"], "cost": [5, 5], "value": [8, 8]})
-    >>> po.select(po.Problem.from_frame(df, budget=5)).selected_ids
+    >>> po.select(po.Problem.from_frame(df, budget=5), tie_break="rule").selected_ids
     ['X']
     """
     if not isinstance(problem, Problem):
         raise ValidationError(f"select() needs a Problem, got {type(problem).__name__}")
     _check_solver(solver)
+    mode = _tie_mode(tie_break)
+    solver = resolve_backend(solver)
     comp = compile_problem(problem)
     warm = None
     if warm_start is not None:
@@ -145,10 +156,13 @@ def select(
         warm = comp.x_from_starts(st)
     opts = _options(time_limit, mip_gap, threads, msg, warm)
     t0 = time.perf_counter()
-    raw = solve(comp.model, opts, solver)
+    if mode == "canonical":
+        raw = _solve_canonical(problem, comp, opts, solver)
+    else:
+        raw = solve(comp.model, opts, solver)
     x = raw.x
-    tie: bool | str = False
-    if tie_break and raw.status == Status.OPTIMAL and opts.mip_gap == 0 and x is not None:
+    tie: bool | str = "canonical" if mode == "canonical" else False
+    if mode == "rule" and raw.status == Status.OPTIMAL and opts.mip_gap == 0 and x is not None:
         x, complete = _tie_break(problem, comp, x, opts, solver, deadline=_deadline(time_limit, t0))
         tie = True if complete else "incomplete"
     seconds = raw.seconds if x is raw.x else time.perf_counter() - t0
@@ -197,6 +211,62 @@ def select(
 
 
 # --------------------------------------------------------------------------- tie-breaking
+_TIE_MODES = {"canonical": "canonical", "rule": "rule", True: "rule", False: "off", None: "off", "off": "off"}
+
+
+def _tie_mode(value: Any) -> str:
+    try:
+        return _TIE_MODES[value]
+    except (KeyError, TypeError):
+        raise ValidationError(
+            f"tie_break must be 'canonical', 'rule' (or True) or False, got {value!r}") from None
+
+
+def _canonical_order(problem: Problem, comp: Compiled) -> tuple[np.ndarray, np.ndarray]:
+    """Column and row orders that make the compiled model independent of the input's row order.
+
+    Projects (and their columns, and their choice rows) in sorted id order;
+    constraint rows by kind and content.  Returns ``(cols, rows)``: position k
+    of the canonical model is column ``cols[k]`` / row ``rows[k]`` of ``comp.model``.
+    """
+    n = len(comp.proj_cols) - 1
+    order = np.argsort(np.asarray(problem.ids, dtype=str), kind="stable")
+    pc = comp.proj_cols
+    lengths = np.diff(pc)[order]
+    first = np.repeat(pc[:-1][order], lengths)
+    offset = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    cols = (first + offset).astype(np.int64)
+    owner = comp.row_owner
+    keys = [repr(c) for c in problem.constraints]
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+    structural = np.flatnonzero(owner < 0)
+    if len(structural) == n:  # the choice rows, one per project in table order
+        structural = structural[order]
+    others = np.flatnonzero(owner >= 0)
+    others = others[np.argsort(rank[owner[others]], kind="stable")]
+    return cols, np.concatenate([structural, others]).astype(np.int64)
+
+
+def _solve_canonical(problem: Problem, comp: Compiled, opts: SolverOptions, backend: str) -> RawSolution:
+    """Solve ``comp.model`` permuted into canonical order; the solution comes back in the original order."""
+    m = comp.model
+    cols, rows = _canonical_order(problem, comp)
+    A = m.A[rows][:, cols].tocsr()
+    A.sort_indices()
+    pm = dataclasses.replace(
+        m, c=m.c[cols], A=A, row_lo=m.row_lo[rows], row_hi=m.row_hi[rows],
+        col_lo=m.col_lo[cols], col_hi=m.col_hi[cols], integrality=m.integrality[cols])
+    if opts.warm_start is not None:
+        opts = dataclasses.replace(opts, warm_start=np.asarray(opts.warm_start, float)[cols])
+    raw = solve(pm, opts, backend)
+    if raw.x is None:
+        return raw
+    x = np.empty_like(raw.x)
+    x[cols] = raw.x
+    return dataclasses.replace(raw, x=x)
+
+
 #: tied portfolios enumerated one by one before the sequential search takes over
 TIE_ENUMERATION_LIMIT = 8
 
@@ -386,7 +456,9 @@ def _check_solver(name: str) -> None:
     from ._solvers import available_backends
 
     if not isinstance(name, str) or not name:
-        raise ValidationError(f"solver must be a name such as 'highs' or 'cbc', got {name!r}")
+        raise ValidationError(f"solver must be a name such as 'auto', 'highs' or 'cbc', got {name!r}")
+    if name.lower() == "auto":
+        return
     avail = available_backends()
     if name.lower() not in [a.lower() for a in avail]:
         raise ValidationError(f"solver '{name}' is not available here (available: {', '.join(avail)})")

@@ -20,8 +20,8 @@ sum of the absolute objective coefficients) are ordered by the tie-breaking
 rule of :func:`portfolio_opt.select` — lower total cost first, then the one
 that includes the first id (in sorted order) on which they differ — and when
 the k-th place is tied, the enumeration goes on through the whole tie before
-the list is cut, so rank 1 is the portfolio ``select`` returns and the list
-does not depend on the row order of the input or on the backend.  Each
+the list is cut, so rank 1 is the portfolio ``select(..., tie_break="rule")``
+returns and the list does not depend on the row order of the input or on the backend.  Each
 portfolio is scheduled by the same rule (earliest starts, in sorted id order).
 """
 
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .._compile import compile_problem
-from .._solvers import Status
+from .._solvers import Status, resolve_backend
 from ..errors import SolverError, ValidationError
 from ..optimize import (
     _add_rows,
@@ -213,7 +213,7 @@ def alternatives(
     k: int | None = None,
     within: float | None = None,
     *,
-    solver: str = "highs",
+    solver: str = "auto",
     time_limit: float | None = None,
     threads: int | None = None,
     limit: int = DEFAULT_LIMIT,
@@ -259,6 +259,7 @@ def alternatives(
         raise ValidationError(f"alternatives() needs a Problem, got {type(problem).__name__}")
     _check_args(k, within, limit)
     _check_solver(solver)
+    solver = resolve_backend(solver)
     if k is None and within is None:
         k = DEFAULT_K
     opts = _options(time_limit, 0.0, threads, False)

@@ -50,7 +50,7 @@ __all__ = ["TaskOutcome", "run_batch", "solver_kwargs", "solve_task", "resolve_e
 _SOLVER_KEYS = ("solver", "time_limit", "mip_gap", "threads", "msg")
 
 
-def solver_kwargs(solver: str | Mapping[str, Any] | None = "highs") -> dict[str, Any]:
+def solver_kwargs(solver: str | Mapping[str, Any] | None = "auto") -> dict[str, Any]:
     """Keyword arguments of :func:`portfolio_opt.select` from a solver name or settings mapping.
 
     The mapping may be the engine request's ``solver`` object (``name``,
@@ -66,7 +66,7 @@ def solver_kwargs(solver: str | Mapping[str, Any] | None = "highs") -> dict[str,
     {'solver': 'highs', 'time_limit': 30}
     """
     if solver is None:
-        return {"solver": "highs"}
+        return {"solver": "auto"}
     if isinstance(solver, str):
         return {"solver": solver}
     if not isinstance(solver, Mapping):
@@ -79,7 +79,7 @@ def solver_kwargs(solver: str | Mapping[str, Any] | None = "highs") -> dict[str,
         raise ValidationError(
             f"solver settings: unknown keys {', '.join(unknown)} (known: name, time_limit, mip_gap, threads, msg)"
         )
-    d.setdefault("solver", "highs")
+    d.setdefault("solver", "auto")
     return {k: d[k] for k in _SOLVER_KEYS if k in d and d[k] is not None}
 
 

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from .._compile import Compiled, compile_problem
-from .._solvers import SolverOptions, Status, solve
+from .._solvers import SolverOptions, Status, resolve_backend, solve
 from ..constraints import (
     NUMERIC,
     BudgetLimit,
@@ -507,6 +507,7 @@ def explain(
     given = dict(result.solver.options)
     backend = solver or str(given.get("name") or result.solver.name)
     _check_solver(backend)
+    backend = resolve_backend(backend)
     opts = _options(time_limit if time_limit is not None else given.get("time_limit"), 0.0,
                     given.get("threads"), False)
     if not result.has_solution:

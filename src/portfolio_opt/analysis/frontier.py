@@ -279,7 +279,7 @@ def efficient_frontier(
     budgets: Sequence[float] | None = None,
     *,
     n_points: int | None = None,
-    solver: str | Mapping[str, Any] = "highs",
+    solver: str | Mapping[str, Any] = "auto",
     executor: Any = None,
     progress: bool = False,
 ) -> Frontier:

@@ -839,20 +839,94 @@ def _pin(problem: Problem, pid: str, start: int | None) -> Problem:
     return problem.replace(table=dataclasses.replace(problem.table, frame=frame)).force_in(pid)
 
 
-def _scenario_task(problem: Problem, kwargs: Mapping[str, Any], base_starts: Mapping[str, int],
-                   name: str, explain: bool, explicit: Mapping[str, str]) -> ScenarioOutcome:
-    """Work unit: solve one scenario problem, compare with the base, explain the moves."""
+def _scenario_chunk(entries: Sequence[tuple[Any, ...]], kwargs: Mapping[str, Any], base_starts: Mapping[str, int],
+                    base: Any) -> list[tuple[bool, Any]]:
+    """Work unit of a batch with reuse: the scenarios of one chunk, ordered loose → tight (see ``_reuse``).
+
+    Each entry is ``(problem, name, explain, explicit, relaxes_next,
+    base_relaxes)``.  A run of entries each relaxing the next is a chain; the
+    chain's ends are solved, and when the tight end's portfolio is worth the
+    loose end's bound every scenario between them is settled by it, else the
+    middle is solved and both halves are treated the same way (bisection).  A
+    scenario is also settled without a solve when a looser solved one's (or the
+    base's) portfolio fits it.  Returns ``(ok, outcome or error text)`` per
+    entry: one scenario's exception does not fail the others.
+    """
+    from ._reuse import reuse
+    from .batch import _describe
+
+    m = len(entries)
+    results: list[Any] = [None] * m
+    errors: dict[int, str] = {}
+
+    def settle(k: int, looser: int | None) -> None:
+        problem, name, *_, base_relaxes = entries[k]
+        try:
+            r = None if looser is None else reuse(problem, results[looser], entries[looser][1])
+            if r is None and base_relaxes:
+                r = reuse(problem, base, BASE)
+            results[k] = r if r is not None else _solve_scenario(problem, kwargs, base_starts)
+        except Exception as exc:  # one scenario's failure is its own row
+            errors[k] = _describe(exc)
+
+    def fill(i: int, j: int) -> None:
+        if j - i < 2:
+            return
+        lo, hi = results[i], results[j]
+        if lo is not None and hi is not None:
+            got = [reuse(entries[k][0], hi, entries[j][1], bound_from=lo) for k in range(i + 1, j)]
+            if all(r is not None for r in got):
+                results[i + 1:j] = got
+                return
+        mid = (i + j) // 2
+        settle(mid, i if lo is not None else None)
+        fill(i, mid)
+        fill(mid, j)
+
+    start = 0
+    while start < m:
+        end = start
+        while end < m - 1 and entries[end][4]:
+            end += 1
+        settle(start, None)
+        if end > start:
+            settle(end, start if results[start] is not None else None)
+            fill(start, end)
+        start = end + 1
+    out: list[tuple[bool, Any]] = []
+    for k, (problem, name, explain, explicit, *_rest) in enumerate(entries):
+        if k in errors or results[k] is None:
+            out.append((False, errors.get(k, "not solved")))
+            continue
+        try:
+            out.append((True, _scenario_task(problem, kwargs, base_starts, name, explain, explicit, results[k])))
+        except Exception as exc:
+            out.append((False, _describe(exc)))
+    return out
+
+
+def _solve_scenario(problem: Problem, kwargs: Mapping[str, Any], base_starts: Mapping[str, int]) -> Any:
+    """``select`` on a scenario, warm-started from the base portfolio when it is still feasible there."""
     from ..optimize import select
     from ..result import check_portfolio
 
     kw = dict(kwargs)
     if "warm_start" not in kw:
-        # the base portfolio, when it is still feasible here, is a good first incumbent
         known = set(problem.ids)
         warm = {i: s for i, s in base_starts.items() if i in known and s >= 0}
         if warm and not check_portfolio(problem, warm):
             kw["warm_start"] = warm
-    result = select(problem, **kw)
+    return select(problem, **kw)
+
+
+def _scenario_task(problem: Problem, kwargs: Mapping[str, Any], base_starts: Mapping[str, int],
+                   name: str, explain: bool, explicit: Mapping[str, str], result: Any = None) -> ScenarioOutcome:
+    """Work unit: solve one scenario problem (unless ``result`` is given), compare with the base, explain the moves."""
+    from ..optimize import select
+    from ..result import check_portfolio
+
+    if result is None:
+        result = _solve_scenario(problem, kwargs, base_starts)
     status = result.status.value
     if not result.has_solution:
         return ScenarioOutcome(name, status, None, result, diagnosis=tuple(result.diagnosis))
@@ -1102,10 +1176,11 @@ def run_scenarios(
     scenarios: Iterable[Scenario | Mapping[str, Any]],
     *,
     base: Any = None,
-    solver: str | Mapping[str, Any] = "highs",
+    solver: str | Mapping[str, Any] = "auto",
     executor: Any = None,
     progress: bool = False,
     explain_moves: bool = True,
+    reuse: bool = True,
 ) -> ScenarioResults:
     """Solve the base problem and each scenario; compare them side by side.
 
@@ -1128,6 +1203,16 @@ def run_scenarios(
         For every project that entered, left or moved, re-solve the scenario
         with that project forced back to its base decision (one extra solve
         per project) to measure what keeping it would cost.
+    reuse : bool
+        Skip the solve of a scenario when a looser one (the base or another
+        scenario of the batch: a bigger budget, more capacity, fewer forced
+        exclusions, everything else equal) has a proven portfolio that also
+        fits it: that portfolio is then provably optimal here too (its
+        ``result.solver.options["reused_from"]`` names the source).  A budget
+        or capacity sweep then costs a few solves instead of one per scenario.
+        When several portfolios tie, the one kept is the looser scenario's,
+        so a scenario's portfolio can depend on the batch it runs in (never its
+        objective); ``reuse=False`` solves every scenario on its own.
 
     Returns
     -------
@@ -1186,16 +1271,43 @@ def run_scenarios(
         base_starts: dict[str, int] = {}
     else:
         base_starts = {str(i): int(s) for i, s in base.starts.items()}
-    items = [(ap, kw, base_starts, sc.name, bool(explain_moves and base.has_solution), _explicit(sc))
-             for sc, ap in zip(scs, applied)]
-    outs = run_batch(_scenario_task, items, executor=executor, progress=progress, desc="scenarios")
-    outcomes = []
-    for sc, o in zip(scs, outs):
-        if o.ok:
-            outcomes.append(o.value)
-        else:
-            outcomes.append(ScenarioOutcome(sc.name, "failed", None, None, error=o.error))
+    explain = bool(explain_moves and base.has_solution)
+    if not reuse or len(scs) < 2:
+        items = [(ap, kw, base_starts, sc.name, explain, _explicit(sc)) for sc, ap in zip(scs, applied)]
+        outs = run_batch(_scenario_task, items, executor=executor, progress=progress, desc="scenarios")
+        pairs = [(o.ok, o.value if o.ok else o.error) for o in outs]
+    else:
+        pairs = _run_reusing(problem, base, scs, applied, kw, base_starts, explain, executor, progress)
+    outcomes = [o if ok else ScenarioOutcome(sc.name, "failed", None, None, error=o)
+                for sc, (ok, o) in zip(scs, pairs)]
     return ScenarioResults(base=base, scenarios=tuple(scs), outcomes=tuple(outcomes))
+
+
+def _run_reusing(problem: Problem, base: Any, scs: Sequence[Scenario], applied: Sequence[Problem],
+                 kw: Mapping[str, Any], base_starts: Mapping[str, int], explain: bool, executor: Any,
+                 progress: bool) -> list[tuple[bool, Any]]:
+    """Run the scenarios in chunks planned by :func:`._reuse.plan_chunks`; results in the input order."""
+    from .._compile import compile_problem
+    from ._reuse import plan_chunks
+
+    models = [compile_problem(ap).model for ap in applied]
+    base_gap = base.solver.options.get("mip_gap") if base.has_solution else None
+    # the base's proof serves only when it was solved at least as tightly as the scenarios will be
+    base_ok = base_gap is not None and float(base_gap) <= float(kw.get("mip_gap", 0.0))
+    plan = plan_chunks(models, [ap.ids for ap in applied], compile_problem(problem).model if base_ok else None,
+                       problem.ids)
+    del models
+    items = []
+    for ch in plan.chunks:
+        entries = [(applied[k], scs[k].name, explain, _explicit(scs[k]), plan.links[k], k in plan.base_relaxes)
+                   for k in ch]
+        items.append((entries, kw, base_starts, base if base_ok else None))
+    outs = run_batch(_scenario_chunk, items, executor=executor, progress=progress, desc="scenario chunks")
+    pairs: list[tuple[bool, Any]] = [(False, "not run")] * len(scs)
+    for ch, o in zip(plan.chunks, outs):
+        for j, k in enumerate(ch):
+            pairs[k] = o.value[j] if o.ok else (False, o.error)
+    return pairs
 
 
 # --------------------------------------------------------------------------- engine

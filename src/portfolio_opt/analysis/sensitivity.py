@@ -176,7 +176,7 @@ def weight_sensitivity(
     *,
     criteria: Sequence[str] | None = None,
     base: Any = None,
-    solver: str | Mapping[str, Any] = "highs",
+    solver: str | Mapping[str, Any] = "auto",
     max_iter: int = 100,
 ) -> WeightSensitivity:
     """For each criterion, the weight interval over which the optimal portfolio stays optimal.
@@ -320,7 +320,7 @@ def marginal_values(
     *,
     delta: float = 1.0,
     base: Any = None,
-    solver: str | Mapping[str, Any] = "highs",
+    solver: str | Mapping[str, Any] = "auto",
     executor: Any = None,
     progress: bool = False,
 ) -> pd.DataFrame:
@@ -396,7 +396,7 @@ def best_hire(
     *,
     max_units: int | None = None,
     base: Any = None,
-    solver: str | Mapping[str, Any] = "highs",
+    solver: str | Mapping[str, Any] = "auto",
     executor: Any = None,
     progress: bool = False,
 ) -> pd.DataFrame:
@@ -486,7 +486,7 @@ def project_sensitivity(
     problem: Problem,
     *,
     base: Any = None,
-    solver: str | Mapping[str, Any] = "highs",
+    solver: str | Mapping[str, Any] = "auto",
     executor: Any = None,
     progress: bool = False,
 ) -> pd.DataFrame:

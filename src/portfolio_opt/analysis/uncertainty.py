@@ -449,7 +449,7 @@ def simulate(
     *,
     portfolio: Any = None,
     reoptimize: bool = True,
-    solver: str | Mapping[str, Any] = "highs",
+    solver: str | Mapping[str, Any] = "auto",
     executor: Any = None,
     progress: bool = False,
 ) -> Simulation:
@@ -567,7 +567,7 @@ def chance_constrained(
     seed: int | None = 0,
     *,
     max_overrun: float = 0.1,
-    solver: str | Mapping[str, Any] = "highs",
+    solver: str | Mapping[str, Any] = "auto",
 ) -> ChanceResult:
     """The best portfolio (sample-average value) whose budgets hold in all but ``max_overrun`` of the samples.
 
@@ -641,7 +641,7 @@ def chance_constrained(
     )
     opts = SolverOptions(time_limit=kw.get("time_limit"), mip_gap=float(kw.get("mip_gap", 0.0)),
                          threads=kw.get("threads"))
-    raw = solve(model, opts, kw.get("solver", "highs"))
+    raw = solve(model, opts, kw.get("solver", "auto"))
     if not raw.status.has_solution or raw.x is None:
         return ChanceResult(problem, raw.status.value, None,
                             pd.Series(np.full(len(problem.ids), -1), index=problem.ids, name="start"),
