@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Problem"]
 
 OBJECTIVES = ("value", "score", "npv")
+_PROBE_PERIODS = 10_000  # a horizon every sensible table fits, to find its latest finish
 
 
 def _per_period(name: str, spec: Any, T: int, problems: list[str]) -> list[float] | None:
@@ -177,10 +178,13 @@ class Problem:
             raise ValidationError(f"objective must be a string, got {objective!r}")
         criteria = [c.column or c.name for c in scoring.criteria] if scoring is not None else []
 
-        labels, T = cls._horizon(df, cols, periods, budget_per_period, capacity)
-        table = validate_projects(
-            df, periods=T, columns=cols, criteria=criteria, require_value=(objective == "value")
-        )
+        require_value = objective == "value"
+        horizon = cls._horizon(periods, budget_per_period, capacity)
+        if horizon is not None:
+            labels, T = horizon
+            table = validate_projects(df, periods=T, columns=cols, criteria=criteria, require_value=require_value)
+        else:
+            table, labels, T = cls._validate_to_latest_finish(df, cols, criteria, require_value)
         if objective not in OBJECTIVES:
             if objective not in table.frame.columns:
                 raise ValidationError(
@@ -275,7 +279,8 @@ class Problem:
         return prob
 
     @staticmethod
-    def _horizon(df: pd.DataFrame, cols: Columns, periods: Any, bpp: Any, capacity: Any) -> tuple[tuple[str, ...], int]:
+    def _horizon(periods: Any, bpp: Any, capacity: Any) -> tuple[tuple[str, ...], int] | None:
+        """The labels and length of the horizon given by the caller, or None to derive it."""
         if periods is not None:
             if isinstance(periods, (int, np.integer)) and not isinstance(periods, bool):
                 if periods < 1:
@@ -290,14 +295,43 @@ class Problem:
         for spec in [bpp, *((capacity or {}).values())]:
             if isinstance(spec, (list, tuple, np.ndarray, pd.Series)):
                 return _int_labels(len(spec)), len(spec)
-        # otherwise long enough for every project to finish from its earliest start
+        return None
+
+    @staticmethod
+    def _validate_to_latest_finish(
+        df: pd.DataFrame, cols: Columns, criteria: Sequence[str], require_value: bool
+    ) -> tuple[ProjectTable, tuple[str, ...], int]:
+        """Validate once with the horizon long enough for every project to finish from its earliest start.
+
+        The table is validated with a horizon of ``_PROBE_PERIODS``; the horizon T is
+        then the latest finish, and the start windows are cut to T as validating with
+        ``periods=T`` would (the only part of the result that depends on T: no project
+        can violate T, which is the latest finish).  A table that fails takes the
+        original two-step route (probe without criteria, then validate with T, or
+        with 1 where the probe failed) so that its error messages are unchanged.
+        """
         try:
-            tab = validate_projects(df, periods=10_000, columns=cols)
+            table = validate_projects(
+                df, periods=_PROBE_PERIODS, columns=cols, criteria=criteria, require_value=require_value
+            )
         except ValidationError:
-            return ("0",), 1  # the real validation below reports the problems
-        f = tab.frame
-        T = int((f["earliest_start"] + f["duration"]).max())
-        return _int_labels(T), T
+            try:
+                probe = validate_projects(df, periods=_PROBE_PERIODS, columns=cols)
+            except ValidationError:
+                T = 1  # the real validation below reports the problems
+            else:
+                T = int((probe.frame["earliest_start"] + probe.frame["duration"]).max())
+            table = validate_projects(df, periods=T, columns=cols, criteria=criteria, require_value=require_value)
+            return table, _int_labels(T), T  # pragma: no cover - the validation above raises
+        f = table.frame
+        es = f["earliest_start"].to_numpy()
+        dur = f["duration"].to_numpy()
+        T = int((es + dur).max())
+        ls = f["latest_start"].to_numpy()
+        cut = np.maximum(np.minimum(ls, T - dur), es)  # as validate_projects(periods=T) sets it
+        if not np.array_equal(cut, ls):
+            f["latest_start"] = cut.astype(ls.dtype, copy=False)
+        return table, _int_labels(T), T
 
     def check_constraints(self) -> None:
         """Check that every constraint names known projects, resources, categories and periods.
