@@ -457,10 +457,31 @@ def _scaled_spec(spec: dict[str, Any], scale: float) -> dict[str, Any]:
 
 
 def run_scenarios(config: str, scales: list[float], time_limit: float | None) -> dict[str, Any]:
-    """Solve the sample portfolio at every budget scale; returns per-scale objectives and times."""
+    """Solve the sample portfolio at every budget scale; returns per-scale objectives and times.
+
+    ``po_batch`` is what a planner writes: one ``run_scenarios`` call with default settings (local
+    processes, proof reuse between scenarios, the default backend); the other configurations solve
+    the scales one by one in this process.
+    """
     objs: list[float | None] = []
     statuses: list[str] = []
     t0 = time.perf_counter()
+    if config == "po_batch":
+        from portfolio_opt.analysis.scenarios import Scenario
+        from portfolio_opt.analysis.scenarios import run_scenarios as po_run_scenarios
+        from portfolio_opt.demo import load_sample
+
+        t0 = time.perf_counter()
+        base = load_sample(HERE.parent / "data" / "samples")
+        res = po_run_scenarios(base, [Scenario(f"x{s}", budget_scale=s) for s in scales],
+                               solver={"time_limit": time_limit}, explain_moves=False)
+        total = time.perf_counter() - t0
+        objs = [o.objective for o in res.outcomes]
+        statuses = [o.status for o in res.outcomes]
+        solved = sum(1 for o in res.outcomes if o.result is not None and "reused_from" not in o.result.solver.options)
+        return {"total_s": total, "per_solve_s": total / max(1, len(scales)), "objectives": objs,
+                "statuses": statuses, "solves": solved + 1, "backend": res.base.solver.name,
+                "status": "optimal" if all(st == "optimal" for st in statuses) else ",".join(sorted(set(statuses)))}
     if config == "pulp_cbc":
         spec = json.loads((HERE.parent / "data" / "samples" / "spec.json").read_text())
         spec.pop("solver", None)
