@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import inspect
 import json
 import math
 import os
@@ -131,18 +130,6 @@ def run_worker(job: dict[str, Any], timeout: float) -> dict[str, Any]:
         return out
 
 
-def default_backend() -> str | None:
-    """The ``solver`` default of ``portfolio_opt.select`` (None when it cannot be read)."""
-    try:
-        sys.path.insert(0, str(ROOT / "src"))
-        from portfolio_opt import select
-
-        d = inspect.signature(select).parameters["solver"].default
-        return d if isinstance(d, str) else None
-    except Exception:
-        return None
-
-
 def timeout_for(name: str, limit: float) -> float:
     """Wall-clock allowance: the solver limit, model building at this size, and slack."""
     n = 100
@@ -159,16 +146,19 @@ def run_instances(selections: list[tuple[str, float]], configs: list[str], *, ec
                   rerun_default: bool = False, save: Path | None = None) -> list[dict[str, Any]]:
     """Run every configuration on every instance; rows are saved to ``save`` as they come."""
     rows: list[dict[str, Any]] = []
-    dflt = default_backend()
     for sel, limit in selections:
         for name in expand(sel):
             opt, best = known_values(name)
             by_cfg: dict[str, dict[str, Any]] = {}
-            for cfg in configs:
-                alias = {"highs": "po_highs", "cbc": "po_cbc"}.get(dflt or "")
-                if cfg == "po_default" and alias in by_cfg and not rerun_default:
-                    res = dict(by_cfg[alias])
-                    res["note"] = f"same call as {alias} (select's default solver is '{dflt}'); not re-run"
+            # po_default first among the po_* rows: po_highs / po_cbc is not re-run when the
+            # default ("auto") chose that backend for this instance
+            order = sorted(configs, key=lambda c: (c.startswith("po_"), c != "po_default"))
+            for cfg in order:
+                used = str(by_cfg.get("po_default", {}).get("solver_version", "")).split(" ")[0]
+                alias = {"highs": "po_highs", "cbc": "po_cbc"}.get(used)
+                if cfg == alias and not rerun_default:
+                    res = dict(by_cfg["po_default"])
+                    res["note"] = f"same call as po_default (select's default chose {used} here); not re-run"
                 else:
                     res = run_worker({"instance": name, "config": cfg, "time_limit": limit},
                                      timeout_for(name, limit))

@@ -79,8 +79,8 @@ def test_adding_a_dominated_project_changes_nothing(data):
 
 def test_result_is_frozen_and_reports_against_budget():
     df = pd.DataFrame({"id": ["A", "B"], "cost": ["3;3", "4"], "value": [5, 4], "res_eng": ["1;1", "2"]})
-    r = po.select(po.Problem.from_frame(df, periods=["2027", "2028"], budget_per_period=[7, 3],
-                                        capacity={"eng": [3, 3]}))
+    problem = po.Problem.from_frame(df, periods=["2027", "2028"], budget_per_period=[7, 3], capacity={"eng": [3, 3]})
+    r = po.select(problem)
     with pytest.raises(AttributeError):
         r.objective = 0  # type: ignore[misc]
     assert list(r.spend.index) == ["2027", "2028"]
@@ -90,9 +90,11 @@ def test_result_is_frozen_and_reports_against_budget():
     assert r.violations() == []
     d = r.to_dict()
     assert d["spend"] == [7.0, 3.0] and d["resource_use"] == {"eng": [3.0, 1.0]}
+    from portfolio_opt._compile import compile_problem
     from portfolio_opt._solvers import default_backend
 
-    assert r.solver.name == default_backend() and r.solver.version
+    assert r.solver.name == default_backend(compile_problem(problem).model)
+    assert r.solver.version
     assert r.solver.options["name"] == r.solver.name  # "auto" is recorded as the backend it chose
 
 

@@ -64,8 +64,9 @@ def select(
     ----------
     problem : Problem
     solver : str
-        ``"auto"`` (default: CBC where installed, else HiGHS; the faster of the
-        two on most portfolios, see ``benchmarks/README.md``), ``"highs"``
+        ``"auto"`` (default: CBC for a single budget or more than 20,000
+        columns, HiGHS for several budgets or capacities — the faster of the
+        two on those shapes in ``benchmarks/README.md``), ``"highs"``
         (in-process), ``"cbc"`` or the name of any other solver PuLP can drive
         here (e.g. ``"GLPK_CMD"``).
     time_limit : float, optional
@@ -143,8 +144,8 @@ def select(
         raise ValidationError(f"select() needs a Problem, got {type(problem).__name__}")
     _check_solver(solver)
     mode = _tie_mode(tie_break)
-    solver = resolve_backend(solver)
     comp = compile_problem(problem)
+    solver = resolve_backend(solver, comp.model)
     warm = None
     if warm_start is not None:
         st = np.full(len(problem.table), -1, dtype=int)

@@ -1,9 +1,25 @@
-"""PuLP backend: CBC (and any other solver PuLP can drive) on a compiled model.
+"""PuLP backend: CBC, run directly on an MPS file, and any other solver PuLP can drive.
 
-The model is built in bulk from the CSR matrix (one affine expression per row)
-with variables named by position (``x0``, ``x1``, ...) and rows ``r0``, ``r1``,
-... (``r3_lo`` / ``r3_hi`` for the two halves of a ranged row), so user ids never
-reach PuLP.  ``pulp`` is imported only inside the functions.
+**CBC** (``"cbc"`` and the aliases ``coin``, ``coin_cmd``, ``pulp_cbc_cmd``) is
+not given a PuLP model: the compiled model is written as a free-format MPS file
+straight from its arrays (:func:`_write_mps`, numpy-vectorised: no Python object
+per non-zero), the CBC binary PuLP would use is run on it with ``subprocess``
+(output to a log file, never to our descriptor 1) and with the command line
+PuLP's ``COIN_CMD`` would build (:func:`_cbc_command`: ``-sec``, ``-ratio``,
+``-threads``, ``-timeMode elapsed``, ``-solve``, ``-printingOptions all``,
+``-solution``), and CBC's solution file is read as PuLP reads it
+(:func:`_read_cbc_solution`, :func:`_cbc_codes`).  PuLP still finds the binary
+and its options (the solver object is made, never run).  Writing the file takes
+about 0.1-0.3 s where building the PuLP model took 2-10 s (10,000 to 100,000
+candidates).  CBC never receives a warm start: CBC 2.10 was seen to return a
+start as "optimal" when a better portfolio existed (it is still validated).
+
+**Other solvers** get a PuLP model built from the CSR matrix (:func:`_build`: one
+affine expression per row) with variables named by position (``x0``, ``x1``,
+...) and rows ``r0``, ``r1``, ... (``r3_lo`` / ``r3_hi`` for the two halves of a
+ranged row), so user ids never reach PuLP.  ``pulp`` is imported only inside the
+functions; what PuLP finds (``listSolvers``, ``available()``, the CBC class) is
+cached per process.
 
 Every difference between PuLP 3 and PuLP 4 lives in this module:
 
@@ -13,20 +29,24 @@ Every difference between PuLP 3 and PuLP 4 lives in this module:
 CBC                 ``PULP_CBC_CMD`` (bundled binary),  ``COIN_CMD``, binary from the
                     else ``COIN_CMD`` (``cbc`` on PATH) ``cbcbox`` wheel (``pulp[cbc]``)
                                                         or ``cbc`` on PATH
-variables           ``LpVariable(name, lo, hi, cat)``   ``prob.add_variable(...)``
-                    (or ``prob.add_variable`` in 3.3)
-expressions         ``LpAffineExpression(pairs)``       ``LpAffineExpression.from_list``
-solve returns       status int; ``prob.sol_status``     ``LpSolveStats`` (status, has_solution)
-CBC sees            the maximisation (``-max``)         the objective negated (a minimisation)
+CBC sees            the maximisation (``-max``) from    the objective negated (a
+                    the bundled binary; other binaries  minimisation): CBC master has
+                    the negated objective               no ``-max``
 CBC version         2.10.3 (no Nauty)                   master ("Devel"): gets ``-Orbit
                                                         lightweight`` (see _cbc_orbit_option)
+variables (other    ``LpVariable(name, lo, hi, cat)``   ``prob.add_variable(...)``
+solvers)            (or ``prob.add_variable`` in 3.3)
+expressions         ``LpAffineExpression(pairs)``       ``LpAffineExpression.from_list``
+solve returns       status int; ``prob.sol_status``     ``LpSolveStats`` (status, has_solution)
 ==================  ==================================  ==================================
 
 The outcome is mapped with :func:`_map_status` from PuLP 3's pair
-``(status, sol_status)``; PuLP 4's stats are first translated into that pair by
-:func:`_v4_codes`.  The trap: PuLP reports ``LpStatusOptimal`` for a CBC run
-stopped at its time limit with a solution; only ``sol_status`` (2,
-``LpSolutionIntegerFeasible``) tells it from a proven optimum.
+``(status, sol_status)``: CBC's solution-file status line is read into that pair
+by :func:`_cbc_codes` (as PuLP's ``COIN_CMD.get_status`` reads it), PuLP 4's
+stats of the other solvers by :func:`_v4_codes`.  The trap: a CBC run stopped at
+its time limit with a solution (``Stopped on time - objective value ...``) is
+``LpStatusOptimal`` to PuLP; only ``sol_status`` (2, ``LpSolutionIntegerFeasible``)
+tells it from a proven optimum.
 
 The best bound of a CBC run is read from CBC's own log (see
 :func:`_cbc_bound`), never from PuLP 4's ``stats.best_bound``, which was seen to
@@ -38,11 +58,13 @@ stopped by the gap.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import math
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -104,14 +126,20 @@ def _pulp_major(pulp: Any) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _pulp_names(pulp: Any) -> list[str]:
+# Solver discovery (``listSolvers``, ``available()``, the CBC class) is cached per
+# process: it does not change while the process runs, and it cost a few ms per
+# solve (tens of ms on some machines), which dominated batches of small solves.
+
+
+@functools.lru_cache(maxsize=None)
+def _pulp_names(pulp: Any) -> tuple[str, ...]:
     out: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in pulp.listSolvers():
             if name not in out:
                 out.append(name)
-    return out
+    return tuple(out)
 
 
 def _instance(pulp: Any, name: str, **kwargs: Any) -> Any:
@@ -120,6 +148,7 @@ def _instance(pulp: Any, name: str, **kwargs: Any) -> Any:
         return pulp.getSolver(name, **kwargs)
 
 
+@functools.lru_cache(maxsize=None)
 def _is_available(pulp: Any, name: str) -> bool:
     try:
         with warnings.catch_warnings(), stdout_to_stderr():
@@ -129,6 +158,7 @@ def _is_available(pulp: Any, name: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=None)
 def _cbc_class(pulp: Any) -> str | None:
     """PuLP name of the CBC solver to use, or None when no CBC is installed."""
     names = _pulp_names(pulp)
@@ -139,7 +169,7 @@ def _cbc_class(pulp: Any) -> str | None:
     return None
 
 
-def _public_names(pulp_names: list[str]) -> dict[str, str]:
+def _public_names(pulp_names: tuple[str, ...]) -> dict[str, str]:
     """Map each non-CBC PuLP solver name to the name this module lists it under."""
     lower = {n.lower() for n in pulp_names}
     out: dict[str, str] = {}
@@ -160,14 +190,18 @@ def available_pulp_solvers() -> list[str]:
 
     Each name is accepted by :func:`solve_pulp`; e.g. ``["cbc", "highs_pulp", "glpk"]``.
     """
-    pulp = _import_pulp()
+    return list(_available_pulp_solvers(_import_pulp()))
+
+
+@functools.lru_cache(maxsize=None)
+def _available_pulp_solvers(pulp: Any) -> tuple[str, ...]:
     out = ["cbc"] if _cbc_class(pulp) else []
     names = _pulp_names(pulp)
     public = _public_names(names)
     for name in names:
         if name in public and _is_available(pulp, name) and public[name] not in out:
             out.append(public[name])
-    return out
+    return tuple(out)
 
 
 def _resolve(pulp: Any, solver: str) -> tuple[str, bool]:
@@ -208,14 +242,20 @@ def _resolve(pulp: Any, solver: str) -> tuple[str, bool]:
     return name, name in _CBC_CLASSES
 
 
-def _make_solver(pulp: Any, name: str, kwargs: dict[str, Any]) -> Any:
-    """Instantiate solver ``name`` with those of ``kwargs`` its constructor takes."""
+@functools.lru_cache(maxsize=None)
+def _accepted_kwargs(pulp: Any, name: str) -> frozenset[str]:
+    """The keyword arguments the constructor of PuLP solver ``name`` takes."""
     probe = _instance(pulp, name, msg=False)
     try:
         params = inspect.signature(type(probe).__init__).parameters
-        accepted = {k for k, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+        return frozenset(k for k, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
     except (TypeError, ValueError):  # pragma: no cover - exotic solver class
-        accepted = {"msg", "timeLimit"}
+        return frozenset({"msg", "timeLimit"})
+
+
+def _make_solver(pulp: Any, name: str, kwargs: dict[str, Any]) -> Any:
+    """Instantiate solver ``name`` with those of ``kwargs`` its constructor takes."""
+    accepted = _accepted_kwargs(pulp, name)
     return _instance(pulp, name, **{k: v for k, v in kwargs.items() if k in accepted})
 
 
@@ -364,6 +404,7 @@ def _cbc_version(log: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=None)
 def _fallback_version(pulp_ver: str, cbc: bool) -> str:
     ver = f"pulp {pulp_ver}"
     if cbc:
@@ -388,8 +429,6 @@ def _cbc_orbit_option(path: str | None) -> list[str]:
     if not path:
         return []
     if path not in _cbc_knows_orbit:
-        import subprocess
-
         try:
             run = subprocess.run(
                 [path, *("-" + _CBC_ORBIT_OPTION).split(), "-quit"],
@@ -511,7 +550,8 @@ def _build(pulp: Any, model: CompiledModel, A: sp.csr_matrix) -> tuple[Any, list
     return prob, xs
 
 
-def _set_warm_start(model: CompiledModel, xs: list[Any], start: np.ndarray) -> None:
+def _warm_start_values(model: CompiledModel, start: np.ndarray) -> np.ndarray:
+    """``start`` checked (SolverError if unusable), clipped to the bounds, integers rounded."""
     start = np.asarray(start, dtype=float).ravel()
     if start.shape != (model.n_cols,):
         raise SolverError(f"warm_start has {start.size} values, the model has {model.n_cols} columns")
@@ -521,8 +561,245 @@ def _set_warm_start(model: CompiledModel, xs: list[Any], start: np.ndarray) -> N
     start = np.clip(start, lo, hi)
     ints = np.asarray(model.integrality) == 1
     start[ints] = np.round(start[ints])
-    for var, val in zip(xs, start.tolist()):
+    return start
+
+
+def _set_warm_start(model: CompiledModel, xs: list[Any], start: np.ndarray) -> None:
+    for var, val in zip(xs, _warm_start_values(model, start).tolist()):
         var.setInitialValue(val, False)
+
+
+# --------------------------------------------------------------------------- MPS file (CBC)
+#
+# CBC reads the model from a free-format MPS file written here straight from the
+# arrays: every section is a fixed-width table of ASCII bytes built with numpy,
+# so no Python object is made per non-zero.  Columns are C0, C1, ... in model
+# order, rows R<i> with the model's row numbers (free and empty rows are left
+# out), the objective row OBJ (no offset).  CBC gets the same model PuLP 4 gave
+# it (PuLP 3 sorted the columns by name, x0, x1, x10, x100, ..., which changes
+# CBC 2.10.3's search path, not its answers):
+#
+# * numbers as PuLP writes them, ``%.12e`` (13 significant digits).  CBC's MPS
+#   reader parses decimals with its own arithmetic, not a correctly rounded
+#   strtod, so "1.99998" and "1.999980000000e+00" become different doubles, and
+#   CBC master was seen to accept a budget row violated by 2e-5 from the first
+#   and not from the second;
+# * a ranged row as PuLP's two rows: R<i> (>= lower bound), then U<i> (<= upper);
+# * PuLP's bounds: FX for fixed columns, BV for binaries, LO for a non-zero lower
+#   bound and for a general integer without an upper bound (COIN reads an integer
+#   column without bounds as binary), MI / FR for missing lower bounds, UP for
+#   upper bounds.
+#
+# Unlike PuLP's, every column is written: one in no row and not in the objective
+# gets an explicit zero objective entry (PuLP left it out and guessed its value).
+
+_MARK_INT = b" MARKER 'MARKER' 'INTORG'\n"
+_MARK_END = b" MARKER 'MARKER' 'INTEND'\n"
+
+
+def _digits(idx: np.ndarray, width: int) -> np.ndarray:
+    """``(len(idx), width)`` ASCII bytes: the non-negative integers ``idx``, zero-padded."""
+    idx = np.asarray(idx)
+    v = idx.astype(np.uint32 if idx.size == 0 or idx.max() < 2**32 else np.uint64)
+    out = np.empty((v.size, width), np.uint8)
+    for k in range(width - 1, -1, -1):
+        q = v // 10
+        out[:, k] = v - q * 10
+        v = q
+    out += ord("0")
+    return out
+
+
+def _numbers(values: np.ndarray) -> np.ndarray:
+    """``(len(values), w)`` ASCII bytes: each value as PuLP writes it (``%.12e``), space-padded.
+
+    Only the distinct values are formatted (portfolio matrices repeat few numbers).
+    """
+    values = np.asarray(values, float).ravel()
+    if values.size == 0:
+        return np.zeros((0, 1), np.uint8)
+    uniq, inverse = np.unique(values, return_inverse=True)
+    text = np.array(["%.12e" % v for v in uniq.tolist()], dtype=np.bytes_)  # NUL-padded
+    table = text.view(np.uint8).reshape(uniq.size, -1).copy()
+    table[table == 0] = ord(" ")
+    return table[np.ravel(inverse)]
+
+
+def _text(s: str) -> np.ndarray:
+    """A constant field, as a 1-row byte table to broadcast."""
+    return np.frombuffer(s.encode("ascii"), np.uint8)[None, :]
+
+
+def _table(rows: int, *fields: np.ndarray) -> bytes:
+    """Lines of ``rows`` equal-width records: the fields side by side (1-row fields repeated)."""
+    if rows == 0:
+        return b""
+    parts = [np.broadcast_to(f, (rows, f.shape[1])) for f in fields]
+    return np.concatenate(parts, axis=1).tobytes()
+
+
+def _write_mps(path: str, model: CompiledModel, A: sp.csr_matrix, *, negate: bool) -> None:
+    """Write ``model`` (``A`` checked by :func:`_check`) as a free-format MPS file for CBC.
+
+    The objective is c (CBC then gets ``-max``) or -c when ``negate`` (a
+    minimisation); see the section comment above for names, numbers and bounds.
+    """
+    n, m = model.n_cols, model.n_rows
+    rlo, rhi = np.asarray(model.row_lo, float), np.asarray(model.row_hi, float)
+    lo, hi = np.asarray(model.col_lo, float), np.asarray(model.col_hi, float)
+    ints = np.asarray(model.integrality) == 1
+    c = np.asarray(model.c, float)
+    obj = -c if negate else c
+    wr, wc = len(str(max(m - 1, 0))), len(str(max(n - 1, 0)))
+    out: list[bytes | memoryview] = [b"NAME PORTFOLIO FREE\nROWS\n N OBJ\n"]  # FREE: free format
+
+    # ROWS: E (equal bounds), G (>=; the first half of a ranged row), L (<=; its second half U<i>)
+    flo, fhi = np.isfinite(rlo), np.isfinite(rhi)
+    keep = (np.diff(A.indptr) > 0) & (flo | fhi)  # free and empty rows say nothing
+    eq = flo & fhi & (rlo == rhi)
+    ranged = flo & fhi & ~eq
+    kept = np.flatnonzero(keep)
+    rows = np.repeat(kept, np.where(ranged[kept], 2, 1))  # the model row of each written row
+    upper = np.zeros(rows.size, bool)
+    upper[1:] = rows[1:] == rows[:-1]  # the second half of a ranged row
+    sense = np.where(eq[rows], ord("E"), np.where(flo[rows] & ~upper, ord("G"), ord("L"))).astype(np.uint8)
+    names = np.concatenate([np.where(upper, ord("U"), ord("R")).astype(np.uint8)[:, None], _digits(rows, wr)],
+                           axis=1)
+    out.append(_table(rows.size, _text(" "), sense[:, None], _text(" "), names, _text("\n")))
+
+    # COLUMNS: each column's row entries, then its objective entry
+    csc = A[rows].tocsc() if rows.size != m or ranged.any() else A.tocsc()
+    csc.sort_indices()
+    count = np.diff(csc.indptr)
+    has_obj = (obj != 0) | (count == 0)
+    per_col = count + has_obj
+    ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(per_col, out=ptr[1:])
+    total = int(ptr[-1])
+    is_obj = np.zeros(total, bool)
+    is_obj[ptr[1:][has_obj] - 1] = True
+    row_field = np.full((total, max(wr + 1, 3)), ord(" "), np.uint8)
+    row_field[~is_obj, :wr + 1] = names[csc.indices]
+    row_field[is_obj, :3] = _text("OBJ")
+    values = np.empty(total)
+    values[~is_obj] = csc.data
+    values[is_obj] = obj[has_obj]
+    col_of = np.repeat(np.arange(n, dtype=np.int64), per_col)
+    body = memoryview(_table(total, _text(" C"), _digits(col_of, wc), _text(" "), row_field, _text(" "),
+                             _numbers(values), _text("\n")))
+    line = len(body) // total
+    out.append(b"COLUMNS\n")
+    change = np.flatnonzero(ints[1:] != ints[:-1]) + 1
+    for j0, j1 in zip([0, *change.tolist()], [*change.tolist(), n]):  # runs of equal integrality
+        chunk = body[int(ptr[j0]) * line:int(ptr[j1]) * line]
+        out.extend((_MARK_INT, chunk, _MARK_END) if ints[j0] else (chunk,))
+
+    # RHS (0 is the default): the lower bound of E and G rows, the upper one of L rows
+    rhs = np.where(sense == ord("L"), rhi[rows], rlo[rows])
+    k = np.flatnonzero(rhs != 0)
+    out.append(b"RHS\n")
+    out.append(_table(k.size, _text(" RHS "), names[k], _text(" "), _numbers(rhs[k]), _text("\n")))
+
+    # BOUNDS (PuLP's rules; LO lines come before UP lines)
+    fclo, fchi = np.isfinite(lo), np.isfinite(hi)
+    fx = fclo & fchi & (lo == hi)
+    bv = ~fx & ints & (lo == 0) & (hi == 1)
+    rest = ~(fx | bv)
+    out.append(b"BOUNDS\n")
+    for kind, mask, vals in (
+        ("FX", fx, lo), ("BV", bv, None), ("LO", rest & fclo & ((lo != 0) | (ints & ~fchi)), lo),
+        ("MI", rest & ~fclo & fchi, None), ("FR", rest & ~fclo & ~fchi, None), ("UP", rest & fchi, hi),
+    ):
+        j = np.flatnonzero(mask)
+        fields = [_text(f" {kind} BND C"), _digits(j, wc)]
+        if vals is not None:
+            fields += [_text(" "), _numbers(vals[j])]
+        out.append(_table(j.size, *fields, _text("\n")))
+    out.append(b"ENDATA\n")
+    with open(path, "wb") as fh:
+        fh.writelines(out)
+
+
+def _read_cbc_solution(path: str, n: int) -> tuple[str, np.ndarray, np.ndarray]:
+    """CBC's solution file (``-printingOptions all``): its status line, column values, found mask.
+
+    The first line is the status (``Optimal - objective value 12``); then one line
+    per row, then per column: ``[**] index name value reduced-cost`` (``**`` marks
+    a value outside its bounds), read the way PuLP's ``readsol_MPS`` reads them.
+    """
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        first = fh.readline().strip()
+        tokens = fh.read().split()
+    if "**" in tokens:
+        tokens = [t for t in tokens if t != "**"]
+    x, found = np.zeros(n), np.zeros(n, bool)
+    if len(tokens) % 4:
+        raise SolverError(f"CBC's solution file is not in the expected format (status line: {first!r})")
+    names = tokens[1::4]
+    cols = [k for k, name in enumerate(names) if name[:1] == "C"]
+    if cols:
+        j = np.array([int(names[k][1:]) for k in cols], np.int64)
+        vals = np.array([tokens[4 * k + 2] for k in cols], dtype=float)
+        ok = (j >= 0) & (j < n)
+        x[j[ok]], found[j[ok]] = vals[ok], True
+    return first, x, found
+
+
+def _cbc_codes(status_line: str) -> tuple[int, int]:
+    """PuLP 3's ``(status, sol_status)`` for CBC's solution-file status line.
+
+    As PuLP 3's ``COIN_CMD.get_status`` reads it (first word; a ``Stopped ...``
+    line whose fifth word is ``objective`` has a solution), and as PuLP 4's: a
+    ``Stopped`` line saying ``no integer solution`` has none.
+    """
+    words = status_line.split()
+    head = words[0] if words else ""
+    status = {"Optimal": _ST_OPTIMAL, "Infeasible": _ST_INFEASIBLE, "Integer": _ST_INFEASIBLE,
+              "Unbounded": _ST_UNBOUNDED, "Stopped": _ST_NOT_SOLVED}.get(head, _ST_UNDEFINED)
+    sol = {"Optimal": _SOL_OPTIMAL, "Infeasible": _SOL_INFEASIBLE, "Unbounded": _SOL_UNBOUNDED}.get(head, _SOL_NONE)
+    if (status == _ST_NOT_SOLVED and len(words) >= 5 and words[4] == "objective"
+            and "no integer solution" not in status_line):
+        status, sol = _ST_OPTIMAL, _SOL_INTEGER_FEASIBLE
+    return status, sol
+
+
+def _cbc_command(solver_obj: Any, mps: str, sol: str, *, maximise: bool) -> list[str]:
+    """CBC's command line as PuLP's ``COIN_CMD.solve_CBC`` builds it, for our own MPS file."""
+    args = [str(solver_obj.path), mps]
+    if maximise:
+        args.append("-max")
+    if getattr(solver_obj, "timeLimit", None) is not None:
+        args += ["-sec", f"{solver_obj.timeLimit}"]
+    od = getattr(solver_obj, "optionsDict", None) or {}
+    if od.get("presolve") is not None:
+        args += ["-presolve", "on" if od["presolve"] else "off"]
+    if od.get("cuts") is not None:
+        args += ["-gomory", "on", "knapsack", "on", "probing", "on"] if od["cuts"] else ["-cuts", "off"]
+    options = list(getattr(solver_obj, "options", None) or [])
+    get_options = getattr(solver_obj, "getOptions", None)
+    options += list(get_options()) if callable(get_options) else []
+    for option in options:
+        args += f"-{option}".split()
+    args.append("-solve" if getattr(solver_obj, "mip", True) else "-initialSolve")
+    args += ["-printingOptions", "all", "-solution", sol]
+    return args
+
+
+def _run_cbc(args: list[str], log_path: str) -> None:
+    """Run CBC with its output (stdout and stderr) in ``log_path``; SolverError if it fails."""
+    with open(log_path, "wb") as log:
+        try:
+            proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        except OSError as exc:
+            raise SolverError(f"cbc could not be started ({args[0]}): {exc}; {_INSTALL_CBC}") from exc
+        try:
+            code = proc.wait()
+        except BaseException:  # interrupted: do not leave CBC running
+            proc.kill()
+            proc.wait()
+            raise
+    if code != 0:
+        raise SolverError(f"cbc ({args[0]}) exited with code {code}")
 
 
 # --------------------------------------------------------------------------- bounds of other solvers
@@ -600,6 +877,8 @@ def solve_pulp(model: CompiledModel, options: SolverOptions, solver: str = "cbc"
 
     ``solver`` is ``"cbc"`` or a PuLP solver name, case-insensitive (``"GLPK_CMD"``,
     ``"HiGHS"``, ``"SCIP_PY"``), or a name from :func:`available_pulp_solvers`.
+    CBC (``"cbc"`` and its aliases) is run directly on an MPS file written from the
+    arrays (:func:`_solve_cbc`); the other solvers get a PuLP model.
     Raises :class:`SolverError` when the solver is missing or fails.
     """
     pulp = _import_pulp()
@@ -617,56 +896,149 @@ def solve_pulp(model: CompiledModel, options: SolverOptions, solver: str = "cbc"
             st, x, obj, msg = Status.OPTIMAL, np.zeros(0), float(model.offset), "empty model (no columns)"
         return RawSolution(st, x, obj, obj, solver_name, _fallback_version(pulp_ver, is_cbc), 0.0, msg)
 
+    if is_cbc:
+        if options.warm_start is not None:
+            # CBC 2.10 through PuLP has been seen to return a warm start as "optimal" when
+            # a better portfolio existed (a start-time problem, reproduced): CBC never
+            # gets one.  The start is still validated, as for every backend.
+            _warm_start_values(model, options.warm_start)
+        return _solve_cbc(pulp, name, model, A, options, pulp_ver)
+    return _solve_other(pulp, name, model, A, options, pulp_ver)
+
+
+def _solution(model: CompiledModel, A: sp.csr_matrix, x: np.ndarray, notes: list[str]) -> tuple[np.ndarray, float]:
+    """``x`` with integers rounded, and c.x; notes a bound violation."""
+    x = np.asarray(x, dtype=float).copy()
+    ints = np.asarray(model.integrality) == 1
+    x[ints] = np.round(x[ints])
+    cx = float(np.asarray(model.c, float) @ x)
+    worst = _violation(model, A, x)
+    if worst > 1e-6 * max(1.0, float(np.max(np.abs(x), initial=0.0))):
+        notes.append(f"the solution violates a bound by {worst:.3g}")
+    return x, cx
+
+
+def _solve_cbc(pulp: Any, name: str, model: CompiledModel, A: sp.csr_matrix, options: SolverOptions,
+               pulp_ver: str) -> RawSolution:
+    """CBC on an MPS file written from the arrays, run as PuLP's ``name`` class would run it.
+
+    PuLP's solver object gives the binary and the options (``_cbc_command``).
+    PuLP 3's bundled CBC 2.10.3 (``PULP_CBC_CMD``) gets the maximisation with
+    ``-max``, as PuLP 3 hands it over; any other CBC gets the negated objective, as
+    PuLP 4 hands it over: CBC master (cbcbox) does not take ``-max`` ("Multiple
+    matches for `max'") and would minimise.
+    """
+    kwargs: dict[str, Any] = {
+        "msg": False,  # CBC's output goes to a log file (copied to stderr when options.msg)
+        "timeLimit": None if options.time_limit is None else float(options.time_limit),
+        "gapRel": float(options.mip_gap),
+        "threads": int(options.threads) if options.threads else None,
+    }
+    try:
+        solver_obj = _make_solver(pulp, name, {k: v for k, v in kwargs.items() if v is not None})
+    except Exception as exc:
+        raise SolverError(f"could not set up PuLP solver {name}: {exc}") from exc
+    path = getattr(solver_obj, "path", None)
+    if not path:
+        raise SolverError(f"PuLP's {name} has no CBC binary; {_INSTALL_CBC}")
+    solver_obj.options = list(getattr(solver_obj, "options", None) or []) + _cbc_orbit_option(path)
+    maximise = name == "PULP_CBC_CMD"
+
+    with _workdir() as work:
+        mps, sol, log_path = (os.path.join(work, f) for f in ("model.mps", "model.sol", "cbc.log"))
+        t0 = time.perf_counter()
+        try:
+            _write_mps(mps, model, A, negate=not maximise)
+            _run_cbc(_cbc_command(solver_obj, mps, sol, maximise=maximise), log_path)
+            if not os.path.exists(sol):
+                raise SolverError("cbc wrote no solution file")
+            status_line, values, found = _read_cbc_solution(sol, model.n_cols)
+        except (SolverError, OSError) as exc:
+            log = _read(log_path)
+            if options.msg and log:
+                sys.stderr.write(log)
+            detail = f"\n{_tail(log)}" if log else ""
+            raise SolverError(f"cbc failed (PuLP {pulp_ver}'s {name}): {exc}{detail}") from exc
+        seconds = time.perf_counter() - t0
+        log = _read(log_path)
+    if options.msg and log:
+        sys.stderr.write(log)
+        sys.stderr.flush()
+
+    codes = _cbc_codes(status_line)
+    status = _map_status(*codes)
+    notes = [f"CBC status: {status_line}"]
+    m = _RE_RESULT.search(log)
+    if m:
+        notes.append(f"CBC: {m.group(1)}")
+    if codes[0] == _ST_UNBOUNDED:
+        notes.append("the model is unbounded")
+
+    x = objective = cx = None
+    if status.has_solution:
+        if not found.all():
+            values = np.where(found, values, _default_x(model))
+        x, cx = _solution(model, A, values, notes)
+        objective = cx + float(model.offset)
+
+    # the bound, for c.x (shifted by the offset below)
+    bound_cx: float | None = None
+    if status == Status.OPTIMAL and "within gap" not in (m.group(1) if m else ""):
+        bound_cx = cx  # proven optimal
+    elif status.has_solution:
+        bound_cx, note = _cbc_bound(log, cx)
+        if note:
+            notes.append(note)
+    # NO_SOLUTION: no bound (nothing to check CBC's against; see _cbc_bound)
+    if status == Status.OPTIMAL and bound_cx is None:
+        bound_cx = cx + float(options.mip_gap) * abs(cx) if options.mip_gap > 0 else cx
+    return RawSolution(
+        status=status,
+        x=x,
+        objective=objective,
+        bound=None if bound_cx is None else float(bound_cx + model.offset),
+        solver="cbc",
+        version=_cbc_version(log) or _fallback_version(pulp_ver, True),
+        seconds=seconds,
+        message="; ".join(notes),
+    )
+
+
+def _solve_other(pulp: Any, name: str, model: CompiledModel, A: sp.csr_matrix, options: SolverOptions,
+                 pulp_ver: str) -> RawSolution:
+    """A solver other than CBC, through a PuLP model."""
+    solver_name = name.lower()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         prob, xs = _build(pulp, model, A)
-        # CBC 2.10 through PuLP has been seen to return a warm start as "optimal" when a
-        # better portfolio existed (a start-time problem, reproduced): never hand CBC one.
-        warm = options.warm_start is not None and not is_cbc
-        if options.warm_start is not None:
-            _set_warm_start(model, xs, options.warm_start)  # validates it; CBC does not get it
+        warm = options.warm_start is not None
+        if warm:
+            _set_warm_start(model, xs, options.warm_start)  # validated here
 
     with _workdir() as work:
-        log_path = os.path.join(work, "solver.log")
         kwargs: dict[str, Any] = {
-            "msg": bool(options.msg) and not is_cbc,  # CBC logs to stdout: it gets a log file
+            "msg": bool(options.msg),
             "timeLimit": None if options.time_limit is None else float(options.time_limit),
             "gapRel": float(options.mip_gap),
             "threads": int(options.threads) if options.threads else None,
             "warmStart": warm,
         }
-        if is_cbc:
-            kwargs["logPath"] = log_path
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         try:
             solver_obj = _make_solver(pulp, name, kwargs)
         except Exception as exc:
             raise SolverError(f"could not set up PuLP solver {name}: {exc}") from exc
-        if is_cbc:
-            solver_obj.options = list(getattr(solver_obj, "options", None) or []) + _cbc_orbit_option(
-                getattr(solver_obj, "path", None)
-            )
         if hasattr(solver_obj, "tmpDir"):
-            solver_obj.tmpDir = work  # PuLP's .mps/.sol files die with the folder
+            solver_obj.tmpDir = work  # PuLP's model/solution files die with the folder
         t0 = time.perf_counter()
         try:
-            # CBC runs as a subprocess writing to its log file; other solvers may
-            # print from C code, so their descriptor 1 goes to stderr meanwhile
-            quiet = contextlib.nullcontext() if is_cbc else stdout_to_stderr()
-            with warnings.catch_warnings(), quiet:
+            # the solver may print from C code: descriptor 1 goes to stderr meanwhile
+            with warnings.catch_warnings(), stdout_to_stderr():
                 warnings.simplefilter("ignore")
                 result = prob.solve(solver_obj)
         except Exception as exc:
-            log = _read(log_path) if is_cbc else ""
-            if options.msg and log:
-                sys.stderr.write(log)
-            detail = f"\n{_tail(log)}" if log else ""
-            raise SolverError(f"{solver_name} failed through PuLP {pulp_ver}: {exc}{detail}") from exc
+            raise SolverError(f"{solver_name} failed through PuLP {pulp_ver}: {exc}") from exc
         seconds = time.perf_counter() - t0
-        log = _read(log_path) if is_cbc else ""
-    if options.msg and log:
-        sys.stderr.write(log)
-        sys.stderr.flush()
 
     # -- status
     if hasattr(result, "has_solution"):  # PuLP 4: LpSolveStats
@@ -678,9 +1050,6 @@ def solve_pulp(model: CompiledModel, options: SolverOptions, solver: str = "cbc"
         pulp_msg = f"PuLP status {pulp.LpStatus.get(codes[0], codes[0])}, solution status {codes[1]}"
     status = _map_status(*codes)
     notes = [pulp_msg]
-    m = _RE_RESULT.search(log)
-    if m:
-        notes.append(f"CBC: {m.group(1)}")
     if codes[0] == _ST_UNBOUNDED or codes[1] == _SOL_UNBOUNDED:
         notes.append("the model is unbounded")
 
@@ -691,39 +1060,22 @@ def solve_pulp(model: CompiledModel, options: SolverOptions, solver: str = "cbc"
         if any(v is None for v in values):
             fill = _default_x(model)  # columns in no row and not in the objective
             values = [fill[j] if v is None else v for j, v in enumerate(values)]
-        x = np.asarray(values, dtype=float)
-        ints = np.asarray(model.integrality) == 1
-        x[ints] = np.round(x[ints])
-        cx = float(np.asarray(model.c, float) @ x)
+        x, cx = _solution(model, A, np.asarray(values, dtype=float), notes)
         objective = cx + float(model.offset)
-        worst = _violation(model, A, x)
-        if worst > 1e-6 * max(1.0, float(np.max(np.abs(x), initial=0.0))):
-            notes.append(f"the solution violates a bound by {worst:.3g}")
 
     # -- bound (computed for c.x, then shifted by the offset)
-    bound_cx: float | None = None
-    if is_cbc:
-        if status == Status.OPTIMAL and "within gap" not in (m.group(1) if m else ""):
-            bound_cx = cx  # proven optimal
-        elif status.has_solution:
-            bound_cx, note = _cbc_bound(log, cx)
-            if note:
-                notes.append(note)
-        # NO_SOLUTION: no bound (nothing to check CBC's against; see _cbc_bound)
-    elif status.has_solution:
-        bound_cx = _other_bound(prob, result, cx)
+    bound_cx = _other_bound(prob, result, cx) if status.has_solution else None
     if status == Status.OPTIMAL and bound_cx is None:
         bound_cx = cx + float(options.mip_gap) * abs(cx) if options.mip_gap > 0 else cx
     bound = None if bound_cx is None else float(bound_cx + model.offset)
 
-    version = (_cbc_version(log) if is_cbc else None) or _fallback_version(pulp_ver, is_cbc)
     return RawSolution(
         status=status,
         x=x,
         objective=objective,
         bound=bound,
         solver=solver_name,
-        version=version,
+        version=_fallback_version(pulp_ver, False),
         seconds=seconds,
         message="; ".join(notes),
     )

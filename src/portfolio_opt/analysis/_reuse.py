@@ -33,7 +33,10 @@ import numpy as np
 from .._solvers import CompiledModel
 
 #: fewest scenarios per work unit when reuse is on (see :func:`chunk_size`)
-MIN_CHUNK = 25
+MIN_CHUNK = 10
+#: a large batch is cut into about this many work units (enough to keep the workers of a
+#: small cluster busy; fewer, longer chunks would reuse more)
+CHUNKS = 16
 
 
 def relaxes(a: CompiledModel, b: CompiledModel) -> bool:
@@ -84,7 +87,7 @@ def _looseness(model: CompiledModel) -> float:
 
 def chunk_size(n: int) -> int:
     """Scenarios per work unit: a function of the batch size only, so every executor gets the same chunks."""
-    return max(MIN_CHUNK, -(-n // 8))
+    return max(MIN_CHUNK, -(-n // CHUNKS))
 
 
 @dataclasses.dataclass(frozen=True)

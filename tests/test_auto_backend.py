@@ -1,0 +1,48 @@
+"""solver="auto": the backend is chosen per model by the documented rule, and recorded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+import portfolio_opt as po
+from portfolio_opt._compile import compile_problem
+from portfolio_opt._solvers import AUTO_CBC_COLUMNS, CompiledModel, available_backends, default_backend
+from portfolio_opt.demo import load_sample
+
+both = pytest.mark.skipif(not {"highs", "cbc"} <= set(available_backends()), reason="needs HiGHS and CBC")
+
+
+def _model(A, hi, n_cols=None):
+    A = sp.csr_matrix(np.asarray(A, float))
+    n = A.shape[1]
+    return CompiledModel(c=np.ones(n), A=A, row_lo=np.full(A.shape[0], -np.inf), row_hi=np.asarray(hi, float),
+                         col_lo=np.zeros(n), col_hi=np.ones(n), integrality=np.ones(n, dtype=np.int8))
+
+
+@both
+def test_rule_counts_knapsack_rows():
+    one_budget = _model([[3, 4, 5, 6], [1, -1, 0, 0], [1, 1, 0, 0]], [10, 0, 1])  # relation rows do not count
+    assert default_backend(one_budget) == "cbc"
+    two = _model([[3, 4, 5, 6], [1, 2, 3, 4]], [10, 5])
+    assert default_backend(two) == "highs"
+    share = _model([[3, -4, 5, -6], [1, 2, 3, 4]], [0, 5])  # a share row has negative coefficients
+    assert default_backend(share) == "cbc"
+    lower_only = _model([[3, 4, 5, 6], [1, 1, 1, 1]], [10, np.inf])  # a minimum count is not a limit
+    assert default_backend(lower_only) == "cbc"
+    big = _model(sp.random(2, AUTO_CBC_COLUMNS + 1, density=0.5, random_state=0).toarray() + 1.0, [1e6, 1e6])
+    assert default_backend(big) == "cbc"
+    assert default_backend() == "cbc"
+
+
+@both
+def test_select_records_the_backend_auto_chose():
+    sample = load_sample()  # five yearly budgets and three capacities
+    assert default_backend(compile_problem(sample).model) == "highs"
+    df = pd.DataFrame({"id": list("ABCD"), "cost": [4, 3, 2, 5], "value": [10, 7, 5, 9]})
+    r = po.select(po.Problem.from_frame(df, budget=9))
+    assert r.solver.name == "cbc" and r.solver.options["name"] == "cbc"
+    assert r.objective == 22.0  # A + B + C
+    assert po.select(po.Problem.from_frame(df, budget=9), solver="highs").objective == 22.0
