@@ -941,9 +941,47 @@ def _solve_cbc(pulp: Any, name: str, model: CompiledModel, A: sp.csr_matrix, opt
     path = getattr(solver_obj, "path", None)
     if not path:
         raise SolverError(f"PuLP's {name} has no CBC binary; {_INSTALL_CBC}")
-    solver_obj.options = list(getattr(solver_obj, "options", None) or []) + _cbc_orbit_option(path)
+    base_options = list(getattr(solver_obj, "options", None) or []) + _cbc_orbit_option(path)
     maximise = name == "PULP_CBC_CMD"
+    for strict in (False, True):
+        # CBC master was seen to return a column at 0.99999 (inside its tolerances) that, rounded,
+        # overspent a budget by 1e-5 of it: such a run is repeated once with tight tolerances
+        solver_obj.options = base_options + (list(_STRICT_CBC) if strict else [])
+        status, x, cx, log, m, notes, seconds = _cbc_attempt(solver_obj, model, A, options, pulp_ver, name, maximise)
+        if x is None or strict or _violation(model, A, x) <= 1e-9 * max(1.0, float(np.max(np.abs(model.row_hi[
+                np.isfinite(model.row_hi)]), initial=0.0))):
+            break
+    objective = None if cx is None else cx + float(model.offset)
 
+    # the bound, for c.x (shifted by the offset below)
+    bound_cx: float | None = None
+    if status == Status.OPTIMAL and "within gap" not in (m.group(1) if m else ""):
+        bound_cx = cx  # proven optimal
+    elif status.has_solution:
+        bound_cx, note = _cbc_bound(log, cx)
+        if note:
+            notes.append(note)
+    # NO_SOLUTION: no bound (nothing to check CBC's against; see _cbc_bound)
+    if status == Status.OPTIMAL and bound_cx is None:
+        bound_cx = cx + float(options.mip_gap) * abs(cx) if options.mip_gap > 0 else cx
+    return RawSolution(
+        status=status,
+        x=x,
+        objective=objective,
+        bound=None if bound_cx is None else float(bound_cx + model.offset),
+        solver="cbc",
+        version=_cbc_version(log) or _fallback_version(pulp_ver, True),
+        seconds=seconds,
+        message="; ".join(notes),
+    )
+
+
+_STRICT_CBC = ("primalTolerance 1e-9", "integerTolerance 1e-9")
+
+
+def _cbc_attempt(solver_obj: Any, model: CompiledModel, A: sp.csr_matrix, options: SolverOptions, pulp_ver: str,
+                 name: str, maximise: bool) -> tuple[Status, Any, Any, str, Any, list[str], float]:
+    """One CBC run: (status, rounded x or None, c.x or None, log, result match, notes, seconds)."""
     with _workdir() as work:
         mps, sol, log_path = (os.path.join(work, f) for f in ("model.mps", "model.sol", "cbc.log"))
         t0 = time.perf_counter()
@@ -974,34 +1012,13 @@ def _solve_cbc(pulp: Any, name: str, model: CompiledModel, A: sp.csr_matrix, opt
     if codes[0] == _ST_UNBOUNDED:
         notes.append("the model is unbounded")
 
-    x = objective = cx = None
+    x = cx = None
     if status.has_solution:
         if not found.all():
             values = np.where(found, values, _default_x(model))
         x, cx = _solution(model, A, values, notes)
-        objective = cx + float(model.offset)
 
-    # the bound, for c.x (shifted by the offset below)
-    bound_cx: float | None = None
-    if status == Status.OPTIMAL and "within gap" not in (m.group(1) if m else ""):
-        bound_cx = cx  # proven optimal
-    elif status.has_solution:
-        bound_cx, note = _cbc_bound(log, cx)
-        if note:
-            notes.append(note)
-    # NO_SOLUTION: no bound (nothing to check CBC's against; see _cbc_bound)
-    if status == Status.OPTIMAL and bound_cx is None:
-        bound_cx = cx + float(options.mip_gap) * abs(cx) if options.mip_gap > 0 else cx
-    return RawSolution(
-        status=status,
-        x=x,
-        objective=objective,
-        bound=None if bound_cx is None else float(bound_cx + model.offset),
-        solver="cbc",
-        version=_cbc_version(log) or _fallback_version(pulp_ver, True),
-        seconds=seconds,
-        message="; ".join(notes),
-    )
+    return status, x, cx, log, m, notes, seconds
 
 
 def _solve_other(pulp: Any, name: str, model: CompiledModel, A: sp.csr_matrix, options: SolverOptions,
