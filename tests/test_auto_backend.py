@@ -25,22 +25,25 @@ def _model(A, hi, n_cols=None):
 @both
 def test_rule_counts_knapsack_rows():
     one_budget = _model([[3, 4, 5, 6], [1, -1, 0, 0], [1, 1, 0, 0]], [10, 0, 1])  # relation rows do not count
-    assert default_backend(one_budget) == "cbc"
+    assert default_backend(one_budget, scheduling=True) == "cbc"
     two = _model([[3, 4, 5, 6], [1, 2, 3, 4]], [10, 5])
-    assert default_backend(two) == "highs"
+    assert default_backend(two, scheduling=True) == "highs"
+    assert default_backend(two, scheduling=False) == "cbc"  # a multidimensional knapsack without start choices
     share = _model([[3, -4, 5, -6], [1, 2, 3, 4]], [0, 5])  # a share row has negative coefficients
-    assert default_backend(share) == "cbc"
+    assert default_backend(share, scheduling=True) == "cbc"
     lower_only = _model([[3, 4, 5, 6], [1, 1, 1, 1]], [10, np.inf])  # a minimum count is not a limit
-    assert default_backend(lower_only) == "cbc"
+    assert default_backend(lower_only, scheduling=True) == "cbc"
     big = _model(sp.random(2, AUTO_CBC_COLUMNS + 1, density=0.5, random_state=0).toarray() + 1.0, [1e6, 1e6])
-    assert default_backend(big) == "cbc"
+    assert default_backend(big, scheduling=True) == "cbc"
     assert default_backend() == "cbc"
 
 
 @both
 def test_select_records_the_backend_auto_chose():
     sample = load_sample()  # five yearly budgets and three capacities
-    assert default_backend(compile_problem(sample).model) == "highs"
+    comp = compile_problem(sample)
+    assert comp.scheduling and default_backend(**comp.backend_hint) == "highs"
+    assert po.select(sample, time_limit=1).solver.name == "highs"
     df = pd.DataFrame({"id": list("ABCD"), "cost": [4, 3, 2, 5], "value": [10, 7, 5, 9]})
     r = po.select(po.Problem.from_frame(df, budget=9))
     assert r.solver.name == "cbc" and r.solver.options["name"] == "cbc"

@@ -93,7 +93,7 @@ def test_result_is_frozen_and_reports_against_budget():
     from portfolio_opt._compile import compile_problem
     from portfolio_opt._solvers import default_backend
 
-    assert r.solver.name == default_backend(compile_problem(problem).model)
+    assert r.solver.name == default_backend(**compile_problem(problem).backend_hint)
     assert r.solver.version
     assert r.solver.options["name"] == r.solver.name  # "auto" is recorded as the backend it chose
 

@@ -39,6 +39,16 @@ class Compiled:
     row_owner: np.ndarray  # index into problem.constraints, -1 structural
     coef: np.ndarray  # objective coefficient per project (probability × value)
 
+    @property
+    def scheduling(self) -> bool:
+        """True when some project has several start options."""
+        return bool(np.any(np.diff(self.proj_cols) > 1))
+
+    @property
+    def backend_hint(self) -> dict[str, object]:
+        """Keyword arguments of :func:`_solvers.resolve_backend` describing this model."""
+        return {"model": self.model, "scheduling": self.scheduling}
+
     def y(self, x: np.ndarray) -> np.ndarray:
         """Selection per project from a column vector."""
         return np.add.reduceat(np.asarray(x, float), self.proj_cols[:-1]) if len(x) else np.zeros(0)

@@ -64,9 +64,10 @@ def select(
     ----------
     problem : Problem
     solver : str
-        ``"auto"`` (default: CBC for a single budget or more than 20,000
-        columns, HiGHS for several budgets or capacities — the faster of the
-        two on those shapes in ``benchmarks/README.md``), ``"highs"``
+        ``"auto"`` (default: HiGHS when projects choose their start under
+        several budgets or capacities and the model has at most 20,000
+        columns, CBC otherwise — the faster of the two on those shapes in
+        ``benchmarks/README.md``), ``"highs"``
         (in-process), ``"cbc"`` or the name of any other solver PuLP can drive
         here (e.g. ``"GLPK_CMD"``).
     time_limit : float, optional
@@ -145,7 +146,7 @@ def select(
     _check_solver(solver)
     mode = _tie_mode(tie_break)
     comp = compile_problem(problem)
-    solver = resolve_backend(solver, comp.model)
+    solver = resolve_backend(solver, **comp.backend_hint)
     warm = None
     if warm_start is not None:
         st = np.full(len(problem.table), -1, dtype=int)

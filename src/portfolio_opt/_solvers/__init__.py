@@ -26,23 +26,26 @@ BACKENDS = ("highs", "cbc")
 AUTO_CBC_COLUMNS = 20_000
 
 
-def default_backend(model: CompiledModel | None = None) -> str:
+def default_backend(model: CompiledModel | None = None, scheduling: bool = False) -> str:
     """The backend ``"auto"`` stands for, for this model.
 
-    CBC for a model with at most one knapsack row (a row of three or more
-    non-negative coefficients with an upper limit: a budget or a capacity) and
-    for any model of more than :data:`AUTO_CBC_COLUMNS` columns; HiGHS for the
-    rest (several budgets or capacities), where CBC's time to prove the
-    optimum was seen to vary by orders of magnitude (the sample portfolio
-    budget-scaled 0.8-0.95: not proven in 20 s, HiGHS 1.2-2.2 s).  Whichever
-    is installed when only one is.
+    HiGHS for a *scheduling* model (some project can start in several periods)
+    with several knapsack rows (rows of three or more non-negative coefficients
+    with an upper limit: budgets per period, capacities) and at most
+    :data:`AUTO_CBC_COLUMNS` columns; CBC for everything else.  Measured
+    (``benchmarks/README.md``): on the sample portfolio budget-scaled 0.80-0.95
+    CBC did not prove the optimum in 20 s where HiGHS took 1.2-2.2 s, and HiGHS
+    had the smaller gap at 1,000 candidates x 12 periods x 5 resources; CBC was
+    the faster on single-budget portfolios of every size, on the OR-Library
+    multidimensional knapsacks (no start choice) and at 10,000 x 12 x 5.
+    Whichever is installed when only one is.
     """
     avail = _available()
     if "cbc" not in avail:
         return "highs"
     if "highs" not in avail:  # pragma: no cover - highspy is a core dependency
         return "cbc"
-    if model is None or model.n_cols > AUTO_CBC_COLUMNS:
+    if model is None or not scheduling or model.n_cols > AUTO_CBC_COLUMNS:
         return "cbc"
     return "cbc" if _knapsack_rows(model) <= 1 else "highs"
 
@@ -56,9 +59,9 @@ def _knapsack_rows(model: CompiledModel) -> int:
     return int(np.count_nonzero((nnz >= 3) & ~neg & np.isfinite(model.row_hi)))
 
 
-def resolve_backend(backend: str, model: CompiledModel | None = None) -> str:
+def resolve_backend(backend: str, model: CompiledModel | None = None, scheduling: bool = False) -> str:
     """``"auto"`` → :func:`default_backend` (for ``model`` when given); any other name unchanged."""
-    return default_backend(model) if backend.lower() == "auto" else backend
+    return default_backend(model, scheduling) if backend.lower() == "auto" else backend
 
 
 def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *, relax: bool = False) -> RawSolution:
