@@ -12,9 +12,11 @@ ends.  No timing is asserted anywhere.
 
 Each scenario is solved to a 1% relative gap by default (``--mip-gap 0.01``), warm-started
 from the base portfolio when it is still feasible; scenarios that a looser one's proven
-portfolio settles are not solved (``--no-reuse`` solves all, see ``run_scenarios``).  Proving exact optimality on the sample
-takes about 10 s per scenario (median; a few take minutes) on a 2-core machine, so a
-1,000-scenario exact batch (``--mip-gap 0``) runs for hours; at 1% it takes minutes.
+portfolio settles are not solved (``--no-reuse`` solves all, see ``run_scenarios``).
+Last run (2026-11-29, 2 cores, default settings, ``solver="auto"`` → HiGHS): 1,000
+scenarios, 501 solved and 499 settled by reuse; serial 345 s (2.90 scenarios/s), 2 local
+processes 186 s (5.37/s, 1.85x), Dask LocalCluster with 2 workers 226 s (4.43/s, 1.53x),
+the same portfolios in all three.
 
 The Dask run starts a ``distributed.LocalCluster`` (one single-threaded worker process per
 ``--workers``) and is skipped when the ``distributed`` package is missing.
