@@ -88,7 +88,7 @@ def _short_of_bound(model: CompiledModel, options: SolverOptions, raw: RawSoluti
 
 
 def _solve(model: CompiledModel, options: SolverOptions, backend: str, relax: bool) -> RawSolution:
-    backend = resolve_backend(backend, model)
+    """Dispatch to a backend already resolved by :func:`solve`."""
     name = backend.lower()
     if name == "highs":
         from ._highs import solve_highs

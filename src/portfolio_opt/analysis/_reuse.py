@@ -73,8 +73,7 @@ def _changed(model: CompiledModel, ref: CompiledModel | None) -> bytes:
     if ref is None or ref.n_cols != model.n_cols:
         return b""
     m = min(ref.n_rows, model.n_rows)
-    d = (model.row_lo[:m] != ref.row_lo) | (model.row_hi[:m] != ref.row_hi) if m == ref.n_rows else \
-        (model.row_lo[:m] != ref.row_lo[:m]) | (model.row_hi[:m] != ref.row_hi[:m])
+    d = (model.row_lo[:m] != ref.row_lo[:m]) | (model.row_hi[:m] != ref.row_hi[:m])
     return np.packbits(d).tobytes() + int(model.n_rows).to_bytes(8, "little")
 
 
