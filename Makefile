@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m compileall -q src >/dev/null  # pip byte-compiles what it installs, not an editable tree
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -157,10 +157,10 @@ def test_one_failing_scenario_in_a_chunk_fails_alone(monkeypatch):
         {"id": "A", "cost": 3, "value": 4}, {"id": "B", "cost": 2, "value": 3}, {"id": "C", "cost": 4, "value": 5}]})
     real = scen_mod._solve_scenario
 
-    def flaky(p, kw, base_starts):
+    def flaky(p, kw, base_starts, **more):
         if p.budget_limits()[0] == pytest.approx(5 * 0.7):
             raise RuntimeError("solver crashed")
-        return real(p, kw, base_starts)
+        return real(p, kw, base_starts, **more)
 
     monkeypatch.setattr(scen_mod, "_solve_scenario", flaky)
     scs = [Scenario(f"b{s}", budget_scale=s) for s in (1.4, 1.2, 0.7, 0.5)]

@@ -1,11 +1,13 @@
 """Problem → arrays: the compiled MIP shared by every backend, built in bulk.
 
 Columns are (project, start period) pairs: x[i, s] = 1 when project i starts
-in period s.  Rows are one "choice" row per project (Σ_s x[i, s] ≤ 1, the
-structural part) followed by the rows of each constraint object, in the order
-of ``problem.constraints``; ``row_owner`` maps every row to the index of the
-constraint that made it (-1 for structural rows), which is what the
-explanation and the infeasibility diagnosis read.
+in period s.  Rows are one "choice" row per project with several start
+options (Σ_s x[i, s] ≤ 1, the structural part; a project with one start
+needs none, its column's 0-1 bounds say it) followed by the rows of each
+constraint object, in the order of ``problem.constraints``; ``row_owner`` maps
+every row to the index of the constraint that made it (-1 for structural
+rows), which is what the explanation and the infeasibility diagnosis read,
+and ``choice_row`` maps each project to its choice row (-1 without one).
 """
 
 from __future__ import annotations
@@ -38,6 +40,15 @@ class Compiled:
     proj_cols: np.ndarray  # project p owns columns proj_cols[p]:proj_cols[p+1]
     row_owner: np.ndarray  # index into problem.constraints, -1 structural
     coef: np.ndarray  # objective coefficient per project (probability × value)
+    choice_row: np.ndarray  # the choice row of each project, -1 when it has a single start
+
+    def force_in(self, row_lo: np.ndarray, col_lo: np.ndarray, p: int) -> None:
+        """Make project ``p`` selected in these (mutable) row and column lower bounds."""
+        r = self.choice_row[p]
+        if r >= 0:
+            row_lo[r] = 1.0
+        else:
+            col_lo[self.proj_cols[p]] = 1.0
 
     @property
     def scheduling(self) -> bool:
@@ -117,15 +128,21 @@ def compile_problem(problem: Problem) -> Compiled:
     N = int(proj_cols[-1])
     col_proj = np.repeat(np.arange(n), n_opt)
     col_start = es[col_proj] + (np.arange(N) - proj_cols[col_proj])
-    coef = (f["probability"].to_numpy(float) * problem.objective_values.to_numpy(float))
+    coef = problem.objective_coefficients.copy()
     c = coef[col_proj]
     total_cost = f["total_cost"].to_numpy(float)
     pos = {pid: k for k, pid in enumerate(f.index)}
     cats = f["category"].to_numpy(object)
 
     rows = _Rows()
-    # structural choice rows: at most one start per project
-    rows.add_block(col_proj, np.arange(N), np.ones(N), n, np.full(n, -math.inf), np.ones(n), np.full(n, -1))
+    # structural choice rows: at most one start per project that has several
+    multi = n_opt > 1
+    choice_row = np.full(n, -1, dtype=np.int64)
+    choice_row[multi] = np.arange(int(multi.sum()))
+    in_multi = multi[col_proj]
+    k = int(multi.sum())
+    rows.add_block(choice_row[col_proj[in_multi]], np.flatnonzero(in_multi), np.ones(int(in_multi.sum())), k,
+                   np.full(k, -math.inf), np.ones(k), np.full(k, -1))
 
     def per_period_matrix(demand: np.ndarray) -> sp.csr_matrix:
         """(T × N): demand[p, t - s] for column (p, s) in period t."""
@@ -213,4 +230,5 @@ def compile_problem(problem: Problem) -> Compiled:
         proj_cols=proj_cols,
         row_owner=np.asarray(rows.owner, int),
         coef=coef,
+        choice_row=choice_row,
     )

@@ -57,6 +57,7 @@ def select(
     msg: bool = False,
     diagnose: bool = True,
     tie_break: bool | str = "canonical",
+    known_bound: float | None = None,
 ) -> PortfolioResult:
     """Choose the portfolio (and the start of each selected project) that maximises the objective.
 
@@ -89,6 +90,18 @@ def select(
         a given backend.  ``"rule"`` (or ``True``): the documented rule below,
         the same on every backend, at the price of extra solves.  ``False``:
         whichever optimal portfolio the solver meets first.
+    known_bound : float, optional
+        An upper bound on the optimal objective proven elsewhere, typically the
+        optimum (or proven bound) of a looser problem: cutting a budget or a
+        capacity, or forcing a project out, never raises the best value.  A
+        portfolio reaching it (within ``mip_gap``) is optimal, so the solver
+        stops as soon as it finds one instead of proving it again (HiGHS; with
+        other backends only the reported bound and status use it), and the
+        result's ``bound`` is the smaller of the solver's and this one.  Pass
+        only a proven bound: a portfolio found worth more than it raises
+        ``ValidationError``, but a bound that is too low and never beaten makes
+        a wrong claim of optimality.  :func:`~portfolio_opt.analysis.run_scenarios`
+        passes it between related scenarios.
 
     Returns
     -------
@@ -140,6 +153,14 @@ def select(
     >>> df = pd.DataFrame({"id": ["Y", "X"], "cost": [5, 5], "value": [8, 8]})
     >>> po.select(po.Problem.from_frame(df, budget=5), tie_break="rule").selected_ids
     ['X']
+
+    The optimum with a budget of 6 (15) bounds every tighter budget; with a
+    budget of 5 a portfolio worth 15 still exists, so it is optimal at once:
+
+    >>> df = pd.DataFrame({"id": ["A", "B", "C"], "cost": [3, 3, 2], "value": [10, 7, 5]})
+    >>> r = po.select(po.Problem.from_frame(df, budget=5), known_bound=15.0)
+    >>> r.status.value, r.objective, r.bound
+    ('optimal', 15.0, 15.0)
     """
     if not isinstance(problem, Problem):
         raise ValidationError(f"select() needs a Problem, got {type(problem).__name__}")
@@ -158,11 +179,12 @@ def select(
                 st[pos[pid]] = int(s)
         warm = comp.x_from_starts(st)
     opts = _options(time_limit, mip_gap, threads, msg, warm)
+    if known_bound is not None:
+        if isinstance(known_bound, bool) or not isinstance(known_bound, (int, float)) or not np.isfinite(known_bound):
+            raise ValidationError(f"known_bound must be a finite number, got {known_bound!r}")
+        opts = dataclasses.replace(opts, known_bound=float(known_bound))
     t0 = time.perf_counter()
-    if mode == "canonical":
-        raw = _solve_canonical(problem, comp, opts, solver)
-    else:
-        raw = solve(comp.model, opts, solver)
+    raw = _solve_canonical(problem, comp, opts, solver) if mode == "canonical" else solve(comp.model, opts, solver)
     x = raw.x
     tie: bool | str = "canonical" if mode == "canonical" else False
     if mode == "rule" and raw.status == Status.OPTIMAL and opts.mip_gap == 0 and x is not None:
@@ -264,13 +286,12 @@ def _canonical_order(problem: Problem, comp: Compiled) -> tuple[np.ndarray, np.n
     text_rank = np.empty(len(texts), dtype=np.int64)
     text_rank[sorted(range(len(texts)), key=texts.__getitem__)] = np.arange(len(texts))
     hcon = _h64(texts)
-    structural = np.flatnonzero(owner < 0)
     rkey = np.zeros(len(owner), dtype=np.uint64)
     tie = np.zeros(len(owner), dtype=np.int64)
-    if len(structural) == n:  # the choice rows, one per project in table order
-        with np.errstate(over="ignore"):
-            rkey[structural] = _mix(hid ^ np.uint64(0x5851F42D4C957F2D))
-        tie[structural] = id_rank
+    has = comp.choice_row >= 0  # the choice rows, placed by their project's id
+    with np.errstate(over="ignore"):
+        rkey[comp.choice_row[has]] = _mix(hid[has] ^ np.uint64(0x5851F42D4C957F2D))
+    tie[comp.choice_row[has]] = id_rank[has]
     others = np.flatnonzero(owner >= 0)
     rkey[others] = hcon[owner[others]]
     tie[others] = n + text_rank[owner[others]]
@@ -351,7 +372,8 @@ def _run(model: CompiledModel, opts: SolverOptions, backend: str, deadline: floa
     left = _remaining(deadline)
     if left is not None and left <= 0.01:
         return None
-    o = dataclasses.replace(opts, time_limit=left, warm_start=warm if backend.lower() == "highs" else None)
+    o = dataclasses.replace(opts, time_limit=left, warm_start=warm if backend.lower() == "highs" else None,
+                            known_bound=None)
     return solve(model, o, backend)
 
 
@@ -418,19 +440,20 @@ def _sequential(problem: Problem, comp: Compiled, face: CompiledModel, tied: lis
     cmin = float(cost @ y)
     model = _add_rows(face, cost_col, -np.inf, cmin + ctol)
     model = dataclasses.replace(model, c=np.zeros_like(model.c))
-    row_lo, col_hi = model.row_lo.copy(), model.col_hi.copy()
+    row_lo, col_lo, col_hi = model.row_lo.copy(), model.col_lo.copy(), model.col_hi.copy()
     pc = comp.proj_cols
-    for p in order:  # rows 0..n-1 are the structural choice rows Σ_s x[p, s] ≤ 1
+    for p in order:
         if not y[p]:
-            trial_lo = row_lo.copy()
-            trial_lo[p] = 1.0
-            raw = _run(dataclasses.replace(model, row_lo=trial_lo, col_hi=col_hi), opts, backend, deadline)
+            trial_lo, trial_col_lo = row_lo.copy(), col_lo.copy()
+            comp.force_in(trial_lo, trial_col_lo, p)
+            raw = _run(dataclasses.replace(model, row_lo=trial_lo, col_lo=trial_col_lo, col_hi=col_hi), opts,
+                       backend, deadline)
             if raw is None or not (raw.status.has_solution or raw.status == Status.INFEASIBLE):
                 return _earliest(problem, comp, y, x, opts, backend, deadline, False)
             if raw.status.has_solution and raw.x is not None:
                 y, x = _sel(comp, raw.x), raw.x
         if y[p]:
-            row_lo[p] = 1.0
+            comp.force_in(row_lo, col_lo, p)
         else:
             col_hi[pc[p]:pc[p + 1]] = 0.0
     return _earliest(problem, comp, y, x, opts, backend, deadline, True)
@@ -454,8 +477,9 @@ def _earliest_starts(problem: Problem, comp: Compiled, sel: np.ndarray, x: np.nd
     m = comp.model
     pc = comp.proj_cols
     sel = np.asarray(sel, bool)
-    row_lo, col_hi = m.row_lo.copy(), m.col_hi.copy()
-    row_lo[: len(sel)] = np.where(sel, 1.0, row_lo[: len(sel)])
+    row_lo, col_lo, col_hi = m.row_lo.copy(), m.col_lo.copy(), m.col_hi.copy()
+    for p in np.flatnonzero(sel):
+        comp.force_in(row_lo, col_lo, p)
     for p in np.flatnonzero(~sel):
         col_hi[pc[p]:pc[p + 1]] = 0.0
     x = np.asarray(x, float).copy()
@@ -468,7 +492,7 @@ def _earliest_starts(problem: Problem, comp: Compiled, sel: np.ndarray, x: np.nd
         if cur > lo:
             c = np.zeros(m.n_cols)
             c[lo:hi] = -np.arange(hi - lo, dtype=float)  # maximise −(start offset)
-            trial = dataclasses.replace(m, c=c, row_lo=row_lo, col_hi=col_hi)
+            trial = dataclasses.replace(m, c=c, row_lo=row_lo, col_lo=col_lo, col_hi=col_hi)
             raw = _run(trial, opts, backend, deadline, warm=x)
             if raw is None or raw.x is None or not raw.status.has_solution:
                 return x, False
@@ -482,12 +506,13 @@ def _earliest_starts(problem: Problem, comp: Compiled, sel: np.ndarray, x: np.nd
 
 
 def _check_solver(name: str) -> None:
-    from ._solvers import available_backends
+    from ._solvers import _has_cbc, _has_highs, available_backends
 
     if not isinstance(name, str) or not name:
         raise ValidationError(f"solver must be a name such as 'auto', 'highs' or 'cbc', got {name!r}")
-    if name.lower() == "auto":
-        return
+    key = name.lower()
+    if key == "auto" or key == "highs" and _has_highs() or key == "cbc" and _has_cbc():
+        return  # without probing every other solver PuLP knows
     avail = available_backends()
     if name.lower() not in [a.lower() for a in avail]:
         raise ValidationError(f"solver '{name}' is not available here (available: {', '.join(avail)})")

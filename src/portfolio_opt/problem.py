@@ -416,6 +416,21 @@ class Problem:
                 )
         return v.rename("objective_value")
 
+    @functools.cached_property
+    def objective_coefficients(self) -> np.ndarray:
+        """What selecting each project adds to the objective: probability × objective value (read-only).
+
+        Examples
+        --------
+        >>> import pandas as pd, portfolio_opt as po
+        >>> df = pd.DataFrame({"id": ["A", "B"], "cost": [1, 1], "value": [10, 4], "probability": [0.5, 1]})
+        >>> po.Problem.from_frame(df, budget=1).objective_coefficients.tolist()
+        [5.0, 4.0]
+        """
+        coef = self.table.frame["probability"].to_numpy(float) * self.objective_values.to_numpy(float)
+        coef.setflags(write=False)
+        return coef
+
     @property
     def weights(self) -> pd.Series | None:
         return None if self.scoring is None else self.scoring.weights

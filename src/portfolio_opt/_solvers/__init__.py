@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 
-from ._base import CompiledModel, RawSolution, SolverOptions, Status
+from ._base import CompiledModel, RawSolution, SolverOptions, Status, objective_tolerance
 
 __all__ = ["CompiledModel", "RawSolution", "SolverOptions", "Status", "solve", "available_backends", "BACKENDS",
            "default_backend", "resolve_backend"]
@@ -40,10 +40,9 @@ def default_backend(model: CompiledModel | None = None, scheduling: bool = False
     multidimensional knapsacks (no start choice) and at 10,000 x 12 x 5.
     Whichever is installed when only one is.
     """
-    avail = _available()
-    if "cbc" not in avail:
+    if not _has_cbc():
         return "highs"
-    if "highs" not in avail:  # pragma: no cover - highspy is a core dependency
+    if not _has_highs():  # pragma: no cover - highspy is a core dependency
         return "cbc"
     if model is None or not scheduling or model.n_cols > AUTO_CBC_COLUMNS:
         return "cbc"
@@ -71,11 +70,19 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     (HiGHS 1.16 was seen to return the warm start as "optimal" while reporting
     a better objective and bound, after presolve found the start feasible "in
     the reduced space") is run again without the warm start.
+
+    With ``options.known_bound`` (an upper bound proven elsewhere) the reported
+    bound is the smaller of the solver's and the known one, and a solution
+    reaching the known bound within ``mip_gap`` is optimal; HiGHS is told to
+    stop as soon as it holds one.  A solution worth more than the known bound
+    proves it wrong: :class:`~portfolio_opt.errors.ValidationError`.
     """
     backend = resolve_backend(backend, model)
     raw = _solve(model, options, backend, relax)
     if options.warm_start is not None and not relax and _short_of_bound(model, options, raw):
         raw = _solve(model, dataclasses.replace(options, warm_start=None), backend, relax)
+    if options.known_bound is not None and not relax:
+        raw = _apply_known_bound(model, options, raw)
     return raw
 
 
@@ -83,8 +90,28 @@ def _short_of_bound(model: CompiledModel, options: SolverOptions, raw: RawSoluti
     """True when an "optimal" solution is worse than the bound the same run proved."""
     if raw.status != Status.OPTIMAL or raw.objective is None or raw.bound is None:
         return False
-    tol = max(float(options.mip_gap) * abs(raw.objective), 1e-9 * max(1.0, float(np.abs(model.c).sum())))
-    return raw.bound - raw.objective > tol
+    return raw.bound - raw.objective > objective_tolerance(model, options, raw.objective)
+
+
+def _apply_known_bound(model: CompiledModel, options: SolverOptions, raw: RawSolution) -> RawSolution:
+    """Combine the solver's bound with ``options.known_bound`` (see :func:`solve`)."""
+    kb = float(options.known_bound)  # type: ignore[arg-type]
+    if raw.status == Status.INFEASIBLE:
+        return raw
+    if raw.objective is None:
+        bound = kb if raw.bound is None else min(raw.bound, kb)
+        return dataclasses.replace(raw, bound=bound)
+    tol = objective_tolerance(model, dataclasses.replace(options, mip_gap=0.0), raw.objective)
+    if raw.objective > kb + tol:
+        from ..errors import ValidationError
+
+        raise ValidationError(f"known_bound {kb:g} is not a bound: the solver found a solution worth {raw.objective:g}")
+    bound = max(kb if raw.bound is None else min(raw.bound, kb), raw.objective)
+    status = raw.status
+    if status == Status.FEASIBLE and bound - raw.objective <= objective_tolerance(model, options, raw.objective):
+        status = Status.OPTIMAL
+    message = raw.message if status == raw.status else f"{raw.message}; reached the known bound"
+    return dataclasses.replace(raw, status=status, bound=bound, message=message)
 
 
 def _solve(model: CompiledModel, options: SolverOptions, backend: str, relax: bool) -> RawSolution:
@@ -106,6 +133,24 @@ def _solve(model: CompiledModel, options: SolverOptions, backend: str, relax: bo
 def available_backends() -> list[str]:
     """Names of the backends usable here ("highs", "cbc" and other PuLP solvers)."""
     return list(_available())
+
+
+@functools.lru_cache(maxsize=1)
+def _has_highs() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("highspy") is not None
+
+
+@functools.lru_cache(maxsize=1)
+def _has_cbc() -> bool:
+    """Whether CBC runs here, without probing every other solver PuLP knows (``"auto"`` needs no more)."""
+    try:
+        from ._pulp import _cbc_class, _import_pulp
+
+        return _cbc_class(_import_pulp()) is not None
+    except Exception:  # pragma: no cover - pulp missing or broken
+        return False
 
 
 @functools.lru_cache(maxsize=1)

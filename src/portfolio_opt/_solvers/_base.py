@@ -66,7 +66,10 @@ class SolverOptions:
 
     ``mip_gap`` is relative; ``time_limit`` in seconds (None: no limit);
     ``threads`` None lets the solver choose; ``warm_start`` an optional full
-    column vector of a feasible solution; ``msg`` sends the solver log to stderr.
+    column vector of a feasible solution; ``msg`` sends the solver log to stderr;
+    ``known_bound`` an upper bound on the optimum proven elsewhere (the optimum
+    of a looser problem): a solution reaching it within ``mip_gap`` is optimal,
+    so the solver may stop there.
     """
 
     time_limit: float | None = None
@@ -75,14 +78,33 @@ class SolverOptions:
     warm_start: np.ndarray | None = dataclasses.field(default=None, compare=False)
     msg: bool = False
     extra: tuple[tuple[str, Any], ...] = ()
+    known_bound: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "time_limit": self.time_limit,
             "mip_gap": self.mip_gap,
             "threads": self.threads,
             **dict(self.extra),
         }
+        if self.known_bound is not None:
+            out["known_bound"] = self.known_bound
+        return out
+
+    def stop_at(self, model: CompiledModel) -> float | None:
+        """The objective at which a solution is within ``mip_gap`` of ``known_bound`` (None without one).
+
+        Conservative: any solution worth more satisfies :func:`reaches_bound`.
+        """
+        if self.known_bound is None:
+            return None
+        kb = float(self.known_bound)
+        return kb - self.mip_gap * abs(kb) / (1.0 + self.mip_gap)
+
+
+def objective_tolerance(model: CompiledModel, options: SolverOptions, objective: float) -> float:
+    """How far below a bound an objective may be and still count as reaching it."""
+    return max(float(options.mip_gap) * abs(objective), 1e-9 * max(1.0, float(np.abs(model.c).sum())))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -77,6 +77,9 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
     h.setOptionValue("threads", threads)
     for key, val in options.extra:
         h.setOptionValue(key, val)
+    target = None if relax else options.stop_at(model)
+    if target is not None:  # HiGHS stops once an incumbent is strictly better than the target
+        h.setOptionValue("objective_target", target - 1e-9 * max(1.0, float(np.abs(model.c).sum())))
 
     def fin(a: np.ndarray) -> np.ndarray:
         return np.clip(np.asarray(a, float), -_INF, _INF)

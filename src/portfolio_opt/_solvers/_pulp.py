@@ -428,6 +428,8 @@ def _cbc_orbit_option(path: str | None) -> list[str]:
     """``[_CBC_ORBIT_OPTION]`` when the CBC at ``path`` has the Orbit parameter (probed once)."""
     if not path:
         return []
+    if path not in _cbc_knows_orbit and os.path.join("pulp", "solverdir", "cbc") in os.path.abspath(path):
+        _cbc_knows_orbit[path] = False  # the CBC 2.10 that PuLP 3 bundles predates Orbit: no probe run
     if path not in _cbc_knows_orbit:
         try:
             run = subprocess.run(

@@ -161,7 +161,7 @@ def reuse(problem: Any, source: Any, label: str, bound_from: Any = None) -> Any 
     starts = source.starts.to_numpy(int)
     if check_portfolio(problem, starts):
         return None
-    coef = problem.table.frame["probability"].to_numpy(float) * problem.objective_values.to_numpy(float)
+    coef = problem.objective_coefficients
     objective = float(np.dot(coef, starts >= 0))
     bound = max(float(upper.bound), objective)
     gap_allowed = max(float(source.solver.options.get("mip_gap") or 0.0),

@@ -127,7 +127,7 @@ def greedy_portfolio(problem: Problem) -> FrontierPoint:
     f = problem.table.frame
     ids = list(f.index)
     pos = {pid: k for k, pid in enumerate(ids)}
-    coef = f["probability"].to_numpy(float) * problem.objective_values.to_numpy(float)
+    coef = problem.objective_coefficients.copy()
     tc = f["total_cost"].to_numpy(float)
     es = f["earliest_start"].to_numpy(int)
     ls = f["latest_start"].to_numpy(int)

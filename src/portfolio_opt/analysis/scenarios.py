@@ -859,13 +859,23 @@ def _scenario_chunk(entries: Sequence[tuple[Any, ...]], kwargs: Mapping[str, Any
     results: list[Any] = [None] * m
     errors: dict[int, str] = {}
 
-    def settle(k: int, looser: int | None) -> None:
+    def settle(k: int, looser: int | None, tighter: int | None = None) -> None:
         problem, name, *_, base_relaxes = entries[k]
         try:
             r = None if looser is None else reuse(problem, results[looser], entries[looser][1])
             if r is None and base_relaxes:
                 r = reuse(problem, base, BASE)
-            results[k] = r if r is not None else _solve_scenario(problem, kwargs, base_starts)
+            if r is None:
+                # what the neighbours prove: a looser scenario's bound bounds this one, and a
+                # tighter one's portfolio fits it (a first incumbent)
+                bounds = [x.bound for x in (results[looser] if looser is not None else None,
+                                            base if base_relaxes else None)
+                          if x is not None and x.has_solution and x.bound is not None]
+                near = results[tighter] if tighter is not None else None
+                r = _solve_scenario(problem, kwargs, base_starts, known_bound=min(bounds) if bounds else None,
+                                    warm=near.starts if near is not None and near.has_solution else None,
+                                    warm_value=near.objective if near is not None else None)
+            results[k] = r
         except Exception as exc:  # one scenario's failure is its own row
             errors[k] = _describe(exc)
 
@@ -879,7 +889,7 @@ def _scenario_chunk(entries: Sequence[tuple[Any, ...]], kwargs: Mapping[str, Any
                 results[i + 1:j] = got
                 return
         mid = (i + j) // 2
-        settle(mid, i if lo is not None else None)
+        settle(mid, i if lo is not None else None, j if hi is not None else None)
         fill(i, mid)
         fill(mid, j)
 
@@ -905,17 +915,26 @@ def _scenario_chunk(entries: Sequence[tuple[Any, ...]], kwargs: Mapping[str, Any
     return out
 
 
-def _solve_scenario(problem: Problem, kwargs: Mapping[str, Any], base_starts: Mapping[str, int]) -> Any:
-    """``select`` on a scenario, warm-started from the base portfolio when it is still feasible there."""
+def _solve_scenario(problem: Problem, kwargs: Mapping[str, Any], base_starts: Mapping[str, int],
+                    known_bound: float | None = None, warm: Any = None, warm_value: float | None = None) -> Any:
+    """``select`` on a scenario, warm-started from the better of the base portfolio (when it is
+    still feasible there) and ``warm`` (a portfolio known to fit, worth ``warm_value``), with the
+    ``known_bound`` of a looser scenario unless the caller set its own."""
     from ..optimize import select
     from ..result import check_portfolio
 
     kw = dict(kwargs)
     if "warm_start" not in kw:
         known = set(problem.ids)
-        warm = {i: s for i, s in base_starts.items() if i in known and s >= 0}
-        if warm and not check_portfolio(problem, warm):
+        from_base = {i: s for i, s in base_starts.items() if i in known and s >= 0}
+        if from_base and not check_portfolio(problem, from_base):
+            base_value = float(np.dot(problem.objective_coefficients, [i in from_base for i in problem.ids]))
+            if warm is None or warm_value is None or base_value >= warm_value:
+                warm = from_base
+        if warm is not None:
             kw["warm_start"] = warm
+    if known_bound is not None and "known_bound" not in kw:
+        kw["known_bound"] = known_bound
     return select(problem, **kw)
 
 
