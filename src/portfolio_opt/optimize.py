@@ -511,7 +511,8 @@ def _check_solver(name: str) -> None:
     if not isinstance(name, str) or not name:
         raise ValidationError(f"solver must be a name such as 'auto', 'highs' or 'cbc', got {name!r}")
     key = name.lower()
-    if key == "auto" or key == "highs" and _has_highs() or key == "cbc" and _has_cbc():
+    if (key == "auto" or key == "highs" and _has_highs() or key == "cbc" and _has_cbc()
+            or key == "race" and _has_highs() and _has_cbc()):
         return  # without probing every other solver PuLP knows
     avail = available_backends()
     if name.lower() not in [a.lower() for a in avail]:

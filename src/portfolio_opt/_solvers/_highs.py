@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -46,8 +47,13 @@ def map_status(name: str, has_solution: bool) -> Status | None:
     return None
 
 
-def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = False) -> RawSolution:
-    """Solve ``model`` (a maximisation) with HiGHS; ``relax`` drops integrality (LP)."""
+def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = False,
+                stop: Callable[[], bool] | None = None) -> RawSolution:
+    """Solve ``model`` (a maximisation) with HiGHS; ``relax`` drops integrality (LP).
+
+    ``stop``, when given, is asked at HiGHS's MIP interrupt checks; True ends
+    the run as if at a limit (``feasible`` with the incumbent, or ``no_solution``).
+    """
     try:
         import highspy
     except ImportError as exc:  # pragma: no cover - a core dependency
@@ -99,6 +105,8 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
         sol.col_value = list(np.asarray(options.warm_start, float))
         sol.value_valid = True
         h.setSolution(sol)
+    if stop is not None and not relax:
+        h.cbMipInterrupt.subscribe(lambda e: e.interrupt() if stop() else None)
     t0 = time.perf_counter()
     with stdout_to_stderr():
         run = h.run()

@@ -67,6 +67,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -787,6 +788,11 @@ def _cbc_command(solver_obj: Any, mps: str, sol: str, *, maximise: bool) -> list
     return args
 
 
+#: ``on_start(proc)`` of this thread, if set, is called with every CBC process it starts
+#: (the race in ``_solvers`` uses it to stop CBC when HiGHS has won)
+_started = threading.local()
+
+
 def _run_cbc(args: list[str], log_path: str) -> None:
     """Run CBC with its output (stdout and stderr) in ``log_path``; SolverError if it fails."""
     with open(log_path, "wb") as log:
@@ -794,6 +800,9 @@ def _run_cbc(args: list[str], log_path: str) -> None:
             proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         except OSError as exc:
             raise SolverError(f"cbc could not be started ({args[0]}): {exc}; {_INSTALL_CBC}") from exc
+        hook = getattr(_started, "on_start", None)
+        if hook is not None:
+            hook(proc)
         try:
             code = proc.wait()
         except BaseException:  # interrupted: do not leave CBC running

@@ -204,14 +204,23 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _unraced(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` with racing off: a batch already keeps every core busy, and every
+    executor must give the same portfolios (a race's winner depends on timing)."""
+    from .._solvers import no_race
+
+    with no_race():
+        return fn(*args)
+
+
 def _marked_call(fn: Callable[..., Any], args: tuple[Any, ...], marker: str | None) -> Any:
     """Run ``fn(*args)`` in a worker, leaving a marker file while it runs (to find a unit that kills its worker)."""
     if marker is None:
-        return fn(*args)
+        return _unraced(fn, *args)
     with open(marker, "w", encoding="ascii") as fh:
         fh.write(str(os.getpid()))
     try:
-        return fn(*args)
+        return _unraced(fn, *args)
     finally:
         try:
             os.unlink(marker)
@@ -274,7 +283,7 @@ def _run_serial(fn: Callable[..., Any], items: list[tuple[Any, ...]], bar: _Prog
     for k, args in enumerate(items):
         t0 = time.perf_counter()
         try:
-            out.append(TaskOutcome(k, True, fn(*args), None, time.perf_counter() - t0))
+            out.append(TaskOutcome(k, True, _unraced(fn, *args), None, time.perf_counter() - t0))
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:  # one failed unit never stops the batch
@@ -312,7 +321,7 @@ def _run_executor(fn: Callable[..., Any], items: list[tuple[Any, ...]], ex: cf.E
     for k, args in enumerate(items):
         t0[k] = time.perf_counter()
         try:
-            futures[ex.submit(fn, *args)] = k
+            futures[ex.submit(_unraced, fn, *args)] = k
         except Exception as exc:
             results[k] = TaskOutcome(k, False, None, _describe(exc), 0.0)
             bar.update()
