@@ -426,7 +426,9 @@ def run_po(inst: I.Instance, backend: str | None, time_limit: float | None) -> d
         "status": r.status.value,
         "objective": r.objective,
         "bound": r.bound,
-        "solver_version": f"{r.solver.name} {r.solver.version}",
+        "solver_version": f"{r.solver.name} {r.solver.version}"
+                          + (" (won the race)" if r.solver.options.get("name") == "race" else ""),
+        "backend": r.solver.options.get("name"),  # what "auto" (or the config) ran; the winner is above
     }
 
 

@@ -154,7 +154,8 @@ def run_instances(selections: list[tuple[str, float]], configs: list[str], *, ec
             # default ("auto") chose that backend for this instance
             order = sorted(configs, key=lambda c: (c.startswith("po_"), c != "po_default"))
             for cfg in order:
-                used = str(by_cfg.get("po_default", {}).get("solver_version", "")).split(" ")[0]
+                dflt = by_cfg.get("po_default", {})
+                used = str(dflt.get("backend") or str(dflt.get("solver_version", "")).split(" ")[0])
                 alias = {"highs": "po_highs", "cbc": "po_cbc"}.get(used)
                 if cfg == alias and not rerun_default:
                     res = dict(by_cfg["po_default"])

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 import portfolio_opt as po
 from oracle import brute_force, feasible
+from strategies import small_requests
 from portfolio_opt._solvers import (CompiledModel, RawSolution, SolverOptions, Status, _better_of, _pulp,
                                     available_backends, no_race, racing_allowed, solve)
 from portfolio_opt._solvers import _highs as highs_mod
@@ -26,25 +26,8 @@ from portfolio_opt.analysis.scenarios import Scenario, run_scenarios
 pytestmark = pytest.mark.skipif(not {"highs", "cbc"} <= set(available_backends()), reason="needs HiGHS and CBC")
 
 
-@st.composite
-def scheduling_requests(draw):
-    n = draw(st.integers(2, 6))
-    T = draw(st.integers(2, 3))
-    projects = []
-    for k in range(n):
-        dur = draw(st.integers(1, T))
-        es = draw(st.integers(0, T - dur))
-        projects.append({"id": f"P{k}", "cost": [draw(st.integers(1, 6)) for _ in range(dur)],
-                         "value": draw(st.integers(0, 9)), "earliest_start": es,
-                         "latest_start": draw(st.integers(es, T - dur)),
-                         "resources": {"eng": [draw(st.integers(0, 2)) for _ in range(dur)]}})
-    return {"version": 1, "periods": T, "projects": projects,
-            "budget": {"total": draw(st.integers(3, 20)), "per_period": [draw(st.integers(2, 9)) for _ in range(T)]},
-            "resources": {"eng": [draw(st.integers(1, 3)) for _ in range(T)]}}
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=scheduling_requests())
+@given(spec=small_requests(min_periods=2, resources=True))
 def test_race_finds_the_brute_force_optimum(spec):
     best = brute_force(spec)
     r = po.select(po.problem_from_spec(spec), solver="race")

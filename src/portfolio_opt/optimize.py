@@ -65,12 +65,14 @@ def select(
     ----------
     problem : Problem
     solver : str
-        ``"auto"`` (default: HiGHS when projects choose their start under
-        several budgets or capacities and the model has at most 20,000
-        columns, CBC otherwise — the faster of the two on those shapes in
-        ``benchmarks/README.md``), ``"highs"``
-        (in-process), ``"cbc"`` or the name of any other solver PuLP can drive
-        here (e.g. ``"GLPK_CMD"``).
+        ``"auto"`` (default): when projects choose their start under several
+        budgets or capacities and the model has at most 20,000 columns,
+        ``"race"``; CBC otherwise (the faster on those shapes in
+        ``benchmarks/README.md``).  ``"race"``: HiGHS and CBC side by side,
+        one thread each, the first proven answer wins (HiGHS alone inside
+        batches or on one core); ``result.solver.name`` is the winner.
+        ``"highs"`` (in-process), ``"cbc"`` or the name of any other solver
+        PuLP can drive here (e.g. ``"GLPK_CMD"``).
     time_limit : float, optional
         Seconds; a run stopped at the limit with a solution has status
         ``feasible`` and reports its proven ``gap``.
@@ -87,7 +89,7 @@ def select(
         How a portfolio is chosen among equally good ones (see Notes).
         ``"canonical"`` (default, no extra solve): the same request gives the
         same portfolio on every run and for every row order of the input, with
-        a given backend.  ``"rule"`` (or ``True``): the documented rule below,
+        a given backend (a race may be won by either).  ``"rule"`` (or ``True``): the documented rule below,
         the same on every backend, at the price of extra solves.  ``False``:
         whichever optimal portfolio the solver meets first.
     known_bound : float, optional
