@@ -89,7 +89,8 @@ def select(
         How a portfolio is chosen among equally good ones (see Notes).
         ``"canonical"`` (default, no extra solve): the same request gives the
         same portfolio on every run and for every row order of the input, with
-        a given backend (a race may be won by either).  ``"rule"`` (or ``True``): the documented rule below,
+        a given backend (a race may be won by either).  ``"rule"`` (or
+        ``True``): the documented rule below,
         the same on every backend, at the price of extra solves.  ``False``:
         whichever optimal portfolio the solver meets first.
     known_bound : float, optional
@@ -374,7 +375,7 @@ def _run(model: CompiledModel, opts: SolverOptions, backend: str, deadline: floa
     left = _remaining(deadline)
     if left is not None and left <= 0.01:
         return None
-    o = dataclasses.replace(opts, time_limit=left, warm_start=warm if backend.lower() == "highs" else None,
+    o = dataclasses.replace(opts, time_limit=left, warm_start=warm if backend.lower() in ("highs", "race") else None,
                             known_bound=None)
     return solve(model, o, backend)
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._base import CompiledModel, RawSolution, SolverOptions, Status, objective_tolerance
+from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance, objective_tolerance
 
 __all__ = ["CompiledModel", "RawSolution", "SolverOptions", "Status", "solve", "available_backends", "BACKENDS",
            "default_backend", "resolve_backend"]
@@ -139,8 +139,7 @@ def _apply_known_bound(model: CompiledModel, options: SolverOptions, raw: RawSol
     if raw.objective is None:
         bound = kb if raw.bound is None else min(raw.bound, kb)
         return dataclasses.replace(raw, bound=bound)
-    tol = objective_tolerance(model, dataclasses.replace(options, mip_gap=0.0), raw.objective)
-    if raw.objective > kb + tol:
+    if raw.objective > kb + absolute_tolerance(model):
         from ..errors import ValidationError
 
         raise ValidationError(f"known_bound {kb:g} is not a bound: the solver found a solution worth {raw.objective:g}")

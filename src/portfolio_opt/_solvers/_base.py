@@ -91,10 +91,10 @@ class SolverOptions:
             out["known_bound"] = self.known_bound
         return out
 
-    def stop_at(self, model: CompiledModel) -> float | None:
+    def stop_at(self) -> float | None:
         """The objective at which a solution is within ``mip_gap`` of ``known_bound`` (None without one).
 
-        Conservative: any solution worth more satisfies :func:`reaches_bound`.
+        Conservative: any solution worth more is within :func:`objective_tolerance` of it.
         """
         if self.known_bound is None:
             return None
@@ -102,9 +102,14 @@ class SolverOptions:
         return kb - self.mip_gap * abs(kb) / (1.0 + self.mip_gap)
 
 
+def absolute_tolerance(model: CompiledModel) -> float:
+    """Objective differences below this are rounding: 1e-9 of the sum of the absolute objective coefficients."""
+    return 1e-9 * max(1.0, float(np.abs(model.c).sum()))
+
+
 def objective_tolerance(model: CompiledModel, options: SolverOptions, objective: float) -> float:
     """How far below a bound an objective may be and still count as reaching it."""
-    return max(float(options.mip_gap) * abs(objective), 1e-9 * max(1.0, float(np.abs(model.c).sum())))
+    return max(float(options.mip_gap) * abs(objective), absolute_tolerance(model))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import SolverError
-from ._base import CompiledModel, RawSolution, SolverOptions, Status
+from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance
 from ._quiet import stdout_to_stderr
 
 _INF = 1e30  # HiGHS' infinity
@@ -83,9 +83,9 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
     h.setOptionValue("threads", threads)
     for key, val in options.extra:
         h.setOptionValue(key, val)
-    target = None if relax else options.stop_at(model)
+    target = None if relax else options.stop_at()
     if target is not None:  # HiGHS stops once an incumbent is strictly better than the target
-        h.setOptionValue("objective_target", target - 1e-9 * max(1.0, float(np.abs(model.c).sum())))
+        h.setOptionValue("objective_target", target - absolute_tolerance(model))
 
     def fin(a: np.ndarray) -> np.ndarray:
         return np.clip(np.asarray(a, float), -_INF, _INF)
