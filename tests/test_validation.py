@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import portfolio_opt as po
 
@@ -178,3 +180,27 @@ def test_unknown_file_format(tmp_path):
     (tmp_path / "p.txt2").write_text("x")
     with pytest.raises(po.ValidationError, match="unknown format"):
         po.load_projects(tmp_path / "p.txt2")
+
+
+# ---------------------------------------------------------------------------- whole-column path
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1e6, allow_nan=False), st.integers(1, 4), st.sampled_from(
+    ["", None, float("nan"), "P0", "P1;P2", ["P0"], "  "])), min_size=1, max_size=8))
+def test_numeric_columns_read_whole_equal_the_checks_per_cell(rows):
+    # numeric cost and duration columns take a whole-column path; as text they are parsed
+    # cell by cell: both must give the same table (and the same requires)
+    from portfolio_opt.data import validate_projects
+
+    ids = [f"P{k}" for k in range(len(rows))]
+    num = pd.DataFrame({"id": ids, "cost": [c for c, _, _ in rows], "duration": [d for _, d, _ in rows],
+                        "requires": [r for _, _, r in rows]})  # unknown or own ids give the same errors
+    text = num.assign(cost=[repr(c) for c, _, _ in rows], duration=[str(d) for _, d, _ in rows])
+    try:
+        a = validate_projects(num, periods=6)
+    except po.ValidationError as exc:
+        with pytest.raises(po.ValidationError) as other:
+            validate_projects(text, periods=6)
+        assert other.value.problems == exc.problems
+        return
+    b = validate_projects(text, periods=6)
+    pd.testing.assert_frame_equal(a.frame, b.frame)

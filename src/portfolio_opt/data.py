@@ -97,7 +97,7 @@ def _is_missing(v: Any) -> bool:
     if v is None:
         return True
     t = type(v)
-    if t is str or t is int or t is bool:
+    if t is str or t is int or t is bool or t is list or t is tuple:
         return False
     if t is float:
         return math.isnan(v)
@@ -107,6 +107,48 @@ def _is_missing(v: Any) -> bool:
         return bool(pd.isna(v)) if np.ndim(v) == 0 else False
     except (TypeError, ValueError):
         return False
+
+
+def _filled(cells: Sequence[Any]) -> list[int]:
+    """Positions of the cells that are not empty (None, NaN, blank text, an empty list)."""
+    out = []
+    for k, v in enumerate(cells):
+        t = type(v)
+        if t is str:
+            if v.strip():
+                out.append(k)
+        elif t is float:
+            if v == v:
+                out.append(k)
+        elif t is list or t is tuple:
+            if v:
+                out.append(k)
+        elif v is not None and not _is_missing(v):
+            out.append(k)
+    return out
+
+
+def _flat_costs(src: pd.DataFrame, cols: Columns) -> tuple[list[list[float]], list[int]] | None:
+    """Cost profiles and durations when every cost is one finite number ≥ 0 and every duration
+    (if given) a whole number ≥ 1, read as whole columns; None otherwise (the checks per cell
+    then find and name the problems)."""
+    cost = src[cols.cost]
+    if not pd.api.types.is_numeric_dtype(cost) or pd.api.types.is_bool_dtype(cost):
+        return None
+    c = cost.to_numpy(dtype=float)
+    if not (np.isfinite(c).all() and (c >= 0).all()):
+        return None
+    if cols.duration in src.columns:
+        dur = src[cols.duration]
+        if not pd.api.types.is_numeric_dtype(dur) or pd.api.types.is_bool_dtype(dur):
+            return None
+        d = dur.to_numpy(dtype=float)
+        if not (np.isfinite(d).all() and (d >= 1).all() and (d == np.floor(d)).all()):
+            return None
+        di = d.astype(int).tolist()
+    else:
+        di = [1] * len(c)
+    return [[ck / dk] * dk for ck, dk in zip(c.tolist(), di)], di
 
 
 def _split_text(s: str) -> list[str]:
@@ -403,7 +445,10 @@ def validate_projects(
     # durations first: from the column, or the length of the cost list
     costs: list[list[float]] = []
     durations: list[int] = []
-    for k in range(n):
+    flat = _flat_costs(src, cols)
+    if flat is not None:  # the common case of one number per project, without a loop of checks
+        costs, durations = flat
+    for k in range(n if flat is None else 0):
         pid = ids[k]
         try:
             c = _as_number_list(raw_cost[k]) if not _is_missing(raw_cost[k]) else None  # type: ignore[index]
@@ -565,15 +610,15 @@ def validate_projects(
         raw = col(name)
         if raw is None:
             return [()] * n
-        out = []
-        for k in range(n):
-            lst = _as_id_list(None if raw is None else raw[k])
+        out: list[tuple[str, ...]] = [()] * n
+        for k in _filled(raw):  # most cells are empty: only the others are parsed
+            lst = _as_id_list(raw[k])
             unknown = [j for j in lst if j not in id_set]
             if unknown:
                 problems.append(f"project '{ids[k]}': field '{name}' names unknown project ids {_fmt_ids(unknown)}")
             if ids[k] in lst:
                 problems.append(f"project '{ids[k]}': field '{name}' names the project itself")
-            out.append(tuple(dict.fromkeys(j for j in lst if j in id_set and j != ids[k])))
+            out[k] = tuple(dict.fromkeys(j for j in lst if j in id_set and j != ids[k]))
         return out
 
     reqs = ids_col(cols.requires)
