@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 import portfolio_opt as po
 from portfolio_opt._compile import compile_problem
-from portfolio_opt._solvers import AUTO_CBC_COLUMNS, CompiledModel, available_backends, default_backend, no_race
+from portfolio_opt._solvers import AUTO_CBC_COLUMNS, AUTO_RACE_MIN_COLUMNS, CompiledModel, available_backends, default_backend, no_race
 from portfolio_opt.demo import load_sample
 
 RACE = "race" if (os.cpu_count() or 1) >= 2 else "highs"  # racing needs two cores
@@ -25,15 +25,26 @@ def _model(A, hi, n_cols=None):
                          col_lo=np.zeros(n), col_hi=np.ones(n), integrality=np.ones(n, dtype=np.int8))
 
 
+def _wide(rows, n=AUTO_RACE_MIN_COLUMNS, hi=None):
+    """``rows`` knapsack rows over ``n`` columns (coefficients 1..9)."""
+    A = np.random.default_rng(0).integers(1, 10, size=(rows, n))
+    return _model(A, hi if hi is not None else [float(n)] * rows)
+
+
 @both
 def test_rule_counts_knapsack_rows():
     one_budget = _model([[3, 4, 5, 6], [1, -1, 0, 0], [1, 1, 0, 0]], [10, 0, 1])  # relation rows do not count
     assert default_backend(one_budget, scheduling=True) == "cbc"
-    two = _model([[3, 4, 5, 6], [1, 2, 3, 4]], [10, 5])
+    assert default_backend(_wide(1), scheduling=True) == "cbc"
+    two = _wide(2)
     assert default_backend(two, scheduling=True) == RACE
+    assert default_backend(two, scheduling=False) == ("race" if RACE == "race" else "cbc")  # no start choices
     with no_race():
         assert default_backend(two, scheduling=True) == "highs"
-    assert default_backend(two, scheduling=False) == "cbc"  # a multidimensional knapsack without start choices
+        assert default_backend(two, scheduling=False) == "cbc"
+    small = _wide(2, n=AUTO_RACE_MIN_COLUMNS - 1)  # too small to be worth a race
+    assert default_backend(small, scheduling=True) == "highs"
+    assert default_backend(small, scheduling=False) == "cbc"
     share = _model([[3, -4, 5, -6], [1, 2, 3, 4]], [0, 5])  # a share row has negative coefficients
     assert default_backend(share, scheduling=True) == "cbc"
     lower_only = _model([[3, 4, 5, 6], [1, 1, 1, 1]], [10, np.inf])  # a minimum count is not a limit

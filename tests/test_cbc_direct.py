@@ -375,3 +375,19 @@ def test_discovery_is_cached(cbc, monkeypatch):
         assert res.status is Status.OPTIMAL and res.objective == pytest.approx(15.0)
     P.available_pulp_solvers()
     assert calls == []
+
+
+@pytest.mark.parametrize("threads, flag", [(None, None), (1, None), (2, "2")])
+def test_one_thread_runs_cbc_serial(cbc, monkeypatch, threads, flag):
+    """``threads=1`` means CBC's serial code: "-threads 1" switches CBC to its parallel
+    code with one thread (3x slower on mknapcb1-1), so no flag is passed below 2."""
+    seen: list[list[str]] = []
+    real = P._run_cbc
+    monkeypatch.setattr(P, "_run_cbc", lambda args, log: (seen.append(list(args)), real(args, log))[1])
+    raw = solve(random_model(3), SolverOptions(threads=threads), "cbc")
+    assert raw.status == Status.OPTIMAL and len(seen) >= 1
+    args = seen[0]
+    if flag is None:
+        assert "-threads" not in args
+    else:
+        assert args[args.index("-threads") + 1] == flag

@@ -65,12 +65,14 @@ def select(
     ----------
     problem : Problem
     solver : str
-        ``"auto"`` (default): when projects choose their start under several
-        budgets or capacities and the model has at most 20,000 columns,
-        ``"race"``; CBC otherwise (the faster on those shapes in
-        ``benchmarks/README.md``).  ``"race"``: HiGHS and CBC side by side,
-        one thread each, the first proven answer wins (HiGHS alone inside
-        batches or on one core); ``result.solver.name`` is the winner.
+        ``"auto"`` (default): under several budgets or capacities, with 100
+        to 20,000 columns, ``"race"``; CBC otherwise (the faster on those
+        shapes in ``benchmarks/README.md``; the rule is
+        ``portfolio_opt._solvers.default_backend``).  ``"race"``: HiGHS and
+        CBC side by side, one thread each, the first proven answer wins, and
+        at the time limit the better portfolio with the smaller bound (inside
+        batches or on one core: HiGHS alone where projects choose their
+        start, CBC otherwise); ``result.solver.name`` is the winner.
         ``"highs"`` (in-process), ``"cbc"`` or the name of any other solver
         PuLP can drive here (e.g. ``"GLPK_CMD"``).
     time_limit : float, optional

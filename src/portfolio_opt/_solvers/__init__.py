@@ -55,36 +55,46 @@ def racing_allowed() -> bool:
 #: limit 2-3x and ended with a 10x larger gap at 10,000 candidates x 12 periods x 5 resources)
 AUTO_CBC_COLUMNS = 20_000
 
+#: models with fewer columns are not raced: both solvers prove them in well under 0.1 s,
+#: where the race's own cost (a thread, a second solver set up, ~10-20 ms) is of the order of the solve
+AUTO_RACE_MIN_COLUMNS = 100
+
 
 def default_backend(model: CompiledModel | None = None, scheduling: bool = False) -> str:
     """The backend ``"auto"`` stands for, for this model.
 
-    For a *scheduling* model (some project can start in several periods) with
-    several knapsack rows (rows of three or more non-negative coefficients with
-    an upper limit: budgets per period, capacities) and at most
-    :data:`AUTO_CBC_COLUMNS` columns, ``"race"``: HiGHS and CBC side by side,
-    one thread each, the first proven answer wins (:func:`_race`; HiGHS alone
-    where racing is not allowed, see :func:`racing_allowed`); CBC for
-    everything else.  Neither solver wins every such model: on the sample
-    portfolio at 85 % of its budgets HiGHS proved the optimum in 15 s where CBC
-    had not in 40 s, on ``gen-n100-T12-R5`` CBC took 5 s and HiGHS 9 s; run
-    together on two cores each kept its own speed.  Measured
-    (``benchmarks/README.md``): on the sample portfolio budget-scaled 0.80-0.95
-    CBC did not prove the optimum in 20 s where HiGHS took 1.2-2.2 s, and HiGHS
-    had the smaller gap at 1,000 candidates x 12 periods x 5 resources; CBC was
-    the faster on single-budget portfolios of every size, on the OR-Library
-    multidimensional knapsacks (no start choice) and at 10,000 x 12 x 5.
-    Whichever is installed when only one is.
+    For a model with several knapsack rows (rows of three or more non-negative
+    coefficients with an upper limit: budgets per period, capacities) and
+    :data:`AUTO_RACE_MIN_COLUMNS` to :data:`AUTO_CBC_COLUMNS` columns,
+    ``"race"``: HiGHS and CBC side by side, one thread each; the first proven
+    answer wins, and when both stop at the time limit the better portfolio is
+    kept with the smaller of the two bounds (:func:`_race`).  Where racing is
+    not allowed (:func:`racing_allowed`) or the model is smaller, HiGHS alone
+    for a *scheduling* model (some project can start in several periods), CBC
+    alone otherwise.  CBC for everything else (a single budget, or more
+    columns).  Whichever is installed when only one is.
+
+    Neither solver wins every multi-limit model, and racing them keeps each
+    one's speed (two processes on two cores; CBC serial, HiGHS with one
+    thread).  Measured (``benchmarks/README.md``): on the sample portfolio at
+    85 % of its budgets HiGHS proved the optimum in 15 s where CBC had not in
+    40 s; on ``gen-n100-T12-R5`` and the OR-Library ``mknapcb1-1`` CBC proved it
+    in 1.5-7 s against HiGHS's 9-13 s, and raced it kept its time; at a 10 s
+    limit on ``mknapcb4-1`` the race's gap (CBC's portfolio, HiGHS's bound) was
+    smaller than either's alone.  CBC was the faster on single-budget
+    portfolios of every size (HiGHS 3-6x slower, or no solution at 100,000
+    candidates) and at 10,000 x 12 x 5 (where HiGHS also overruns its time
+    limit, so it is not raced on large models).
     """
     if not _has_cbc():
         return "highs"
     if not _has_highs():  # pragma: no cover - highspy is a core dependency
         return "cbc"
-    if model is None or not scheduling or model.n_cols > AUTO_CBC_COLUMNS:
+    if model is None or model.n_cols > AUTO_CBC_COLUMNS or _knapsack_rows(model) <= 1:
         return "cbc"
-    if _knapsack_rows(model) <= 1:
-        return "cbc"
-    return "race" if racing_allowed() else "highs"
+    if racing_allowed() and model.n_cols >= AUTO_RACE_MIN_COLUMNS:
+        return "race"
+    return "highs" if scheduling else "cbc"
 
 
 def _knapsack_rows(model: CompiledModel) -> int:
@@ -169,6 +179,10 @@ def _solve(model: CompiledModel, options: SolverOptions, backend: str, relax: bo
     return solve_pulp(model, options, solver=backend)
 
 
+#: seconds HiGHS waits at most for the race's CBC process to start
+_RACE_START_WAIT = 5.0
+
+
 def _race(model: CompiledModel, options: SolverOptions) -> RawSolution:
     """HiGHS (this thread) and CBC (its own process, watched by a thread), one thread each.
 
@@ -187,11 +201,14 @@ def _race(model: CompiledModel, options: SolverOptions) -> RawSolution:
     procs: list[object] = []
     cancelled = [False]
 
+    started = threading.Event()
+
     def on_start(proc: object) -> None:
         with lock:
             procs.append(proc)
             if cancelled[0]:
                 proc.kill()  # type: ignore[attr-defined]
+        started.set()
 
     def run_cbc() -> None:
         _pulp._started.on_start = on_start
@@ -200,6 +217,7 @@ def _race(model: CompiledModel, options: SolverOptions) -> RawSolution:
         except BaseException as exc:  # reported only if HiGHS fails too
             box["error"] = exc
         finally:
+            started.set()  # also when CBC failed before it ran
             done.set()
 
     def cancel() -> None:
@@ -217,6 +235,9 @@ def _race(model: CompiledModel, options: SolverOptions) -> RawSolution:
 
     worker = threading.Thread(target=run_cbc, name="portfolio_opt-race-cbc", daemon=True)
     worker.start()
+    # HiGHS starts once CBC runs: writing CBC's MPS file (Python, under the GIL) while HiGHS
+    # sets up in this thread slowed both on small models
+    started.wait(timeout=_RACE_START_WAIT)
     try:
         h = solve_highs(model, one, stop=lambda: done.is_set() and cbc_proved())
     except BaseException:

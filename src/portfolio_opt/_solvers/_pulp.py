@@ -943,7 +943,9 @@ def _solve_cbc(pulp: Any, name: str, model: CompiledModel, A: sp.csr_matrix, opt
         "msg": False,  # CBC's output goes to a log file (copied to stderr when options.msg)
         "timeLimit": None if options.time_limit is None else float(options.time_limit),
         "gapRel": float(options.mip_gap),
-        "threads": int(options.threads) if options.threads else None,
+        # CBC is serial unless asked for threads; "-threads 1" switches it to its parallel code
+        # with one thread, which was 3x slower (mknapcb1-1: 1.8 s -> 5.4 s): one thread = no flag
+        "threads": int(options.threads) if options.threads and options.threads > 1 else None,
     }
     try:
         solver_obj = _make_solver(pulp, name, {k: v for k, v in kwargs.items() if v is not None})
