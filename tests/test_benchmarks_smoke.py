@@ -107,3 +107,33 @@ def test_quick_suite_runs_on_a_tiny_subset(tmp_path):
     md = (out / "results.md").read_text()
     assert "| instance |" in md and "Scenario batch" in md and "Import time" in md
     assert np.isfinite(float(rows[0]["total_s"]))
+
+
+def test_quick_instances_are_repeated_and_every_round_is_checked(monkeypatch):
+    """Instances whose runs all end within REPEAT_BELOW_S get `repeat` rounds; each configuration
+    reports its median run, and a wrong answer in any round is reported (not only in the median)."""
+    import run as suite
+
+    calls: list[int] = []
+
+    def fake_round(name, limit, configs, rerun_default, echo, opt, best):
+        k = len(calls)
+        calls.append(k)
+        totals = {"highspy": [0.30, 0.10, 0.20][k], "po_cbc": [0.5, 0.7, 0.9][k]}
+        objs = {"highspy": 10.0, "po_cbc": 10.0 if k != 2 else 11.0}  # round 3: po_cbc beats the proven optimum
+        return {c: {"config": c, "instance": name, "status": "optimal", "total_s": totals[c], "objective": objs[c],
+                    "known_optimum": None, "best_known": None} for c in configs}
+
+    monkeypatch.setattr(suite, "_round", fake_round)
+    monkeypatch.setattr(suite, "expand", lambda sel: [sel])
+    monkeypatch.setattr(suite, "known_values", lambda name: (None, None))
+    rows = {r["config"]: r for r in suite.run_instances([("x", 1.0)], ["highspy", "po_cbc"], echo=False, repeat=3)}
+    assert len(calls) == 3
+    assert rows["highspy"]["total_s"] == 0.20 and rows["highspy"]["round_totals_s"] == [0.30, 0.10, 0.20]
+    assert rows["po_cbc"]["total_s"] == 0.7 and rows["po_cbc"]["vs_best_peer"] == "3.50x"
+    assert rows["po_cbc"]["check"].startswith("MISMATCH") and "(round 3)" in rows["po_cbc"]["check"]
+
+    calls.clear()  # a slow instance gets one round
+    monkeypatch.setattr(suite, "REPEAT_BELOW_S", 0.05)
+    suite.run_instances([("x", 1.0)], ["highspy", "po_cbc"], echo=False, repeat=3)
+    assert len(calls) == 1

@@ -189,18 +189,42 @@ def test_unknown_file_format(tmp_path):
 def test_numeric_columns_read_whole_equal_the_checks_per_cell(rows):
     # numeric cost and duration columns take a whole-column path; as text they are parsed
     # cell by cell: both must give the same table (and the same requires)
-    from portfolio_opt.data import validate_projects
-
     ids = [f"P{k}" for k in range(len(rows))]
     num = pd.DataFrame({"id": ids, "cost": [c for c, _, _ in rows], "duration": [d for _, d, _ in rows],
                         "requires": [r for _, _, r in rows]})  # unknown or own ids give the same errors
     text = num.assign(cost=[repr(c) for c, _, _ in rows], duration=[str(d) for _, d, _ in rows])
+    _same_table_or_same_errors(num, text)
+
+
+def _same_table_or_same_errors(a_df, b_df):
+    """validate_projects gives both frames the same table (and cost matrix) or the same problems."""
+    from portfolio_opt.data import validate_projects
+
     try:
-        a = validate_projects(num, periods=6)
+        a = validate_projects(a_df, periods=6)
     except po.ValidationError as exc:
         with pytest.raises(po.ValidationError) as other:
-            validate_projects(text, periods=6)
+            validate_projects(b_df, periods=6)
         assert other.value.problems == exc.problems
         return
-    b = validate_projects(text, periods=6)
+    b = validate_projects(b_df, periods=6)
     pd.testing.assert_frame_equal(a.frame, b.frame)
+    np.testing.assert_array_equal(a.cost, b.cost)
+
+
+_cost_item = st.one_of(st.floats(-1, 1e6), st.floats(0, 1e6), st.floats(0, 1e6), st.integers(0, 10**6),
+                       st.sampled_from([True, "3", None, math.nan, math.inf]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.lists(_cost_item, min_size=0, max_size=4), st.sampled_from([None, None, None, 1, 2])),
+                min_size=1, max_size=6), st.booleans())
+def test_cost_lists_read_at_once_equal_the_checks_per_cell(rows, with_duration):
+    # cost profiles given as lists (the engine's format) take an at-once path (_list_costs);
+    # the same profiles as arrays go cell by cell: both must give the same table or the same errors
+    ids = [f"P{k}" for k in range(len(rows))]
+    lists = pd.DataFrame({"id": ids, "cost": [list(c) for c, _ in rows]})
+    if with_duration:  # mostly the profile's length, sometimes another number
+        lists["duration"] = [max(len(c), 1) if d is None else d for c, d in rows]
+    arrays = lists.assign(cost=[np.array(c, dtype=object) for c, _ in rows])
+    _same_table_or_same_errors(lists, arrays)

@@ -111,6 +111,8 @@ def _is_missing(v: Any) -> bool:
 
 def _filled(cells: Sequence[Any]) -> list[int]:
     """Positions of the cells that are not empty (None, NaN, blank text, an empty list)."""
+    if set(map(type, cells)) <= {list, tuple}:  # a column of lists: the non-empty ones
+        return [k for k, v in enumerate(cells) if v]
     out = []
     for k, v in enumerate(cells):
         t = type(v)
@@ -149,6 +151,31 @@ def _flat_costs(src: pd.DataFrame, cols: Columns) -> tuple[list[list[float]], li
     else:
         di = [1] * len(c)
     return [[ck / dk] * dk for ck, dk in zip(c.tolist(), di)], di
+
+
+_PLAIN_NUMBER = frozenset({float, int, np.float64, np.int64})
+
+
+def _list_costs(raw_cost: list[Any], raw_dur: list[Any] | None) -> tuple[list[list[float]], list[int]] | None:
+    """Cost profiles and durations when every cost is a non-empty list (or tuple) of finite
+    numbers ≥ 0 and every duration (if given) equals its length, read at once; None otherwise
+    (the checks per cell then find and name the problems)."""
+    if not all(type(v) is list or type(v) is tuple for v in raw_cost):
+        return None
+    lengths = [len(v) for v in raw_cost]
+    if min(lengths, default=1) < 1:
+        return None
+    values = [x for v in raw_cost for x in v]
+    if not set(map(type, values)) <= _PLAIN_NUMBER:  # no text, no bool, no None
+        return None
+    arr = np.asarray(values, dtype=float)
+    if not (np.isfinite(arr).all() and (arr >= 0).all()):
+        return None
+    if raw_dur is not None and lengths != raw_dur:  # durations must be given as the profile lengths
+        return None
+    flat = arr.tolist()
+    ends = np.cumsum(lengths).tolist()
+    return [flat[e - d:e] for e, d in zip(ends, lengths)], lengths
 
 
 def _split_text(s: str) -> list[str]:
@@ -421,8 +448,10 @@ def validate_projects(
 
     # ids
     ids: list[str] = []
-    for k, raw in enumerate(src.index):
-        if _is_missing(raw) or str(raw).strip() == "":
+    for k, raw in enumerate(src.index.to_numpy(dtype=object).tolist()):
+        if type(raw) is str and raw and raw[0] > " " and raw[-1] > " ":  # the common case: clean text
+            ids.append(raw)
+        elif _is_missing(raw) or str(raw).strip() == "":
             problems.append(f"row {k + 1}: field '{cols.id}' is missing (every project needs a unique id)")
             ids.append(f"<row {k + 1}>")
         else:
@@ -446,6 +475,8 @@ def validate_projects(
     costs: list[list[float]] = []
     durations: list[int] = []
     flat = _flat_costs(src, cols)
+    if flat is None and raw_cost is not None:
+        flat = _list_costs(raw_cost, raw_dur)
     if flat is not None:  # the common case of one number per project, without a loop of checks
         costs, durations = flat
     for k in range(n if flat is None else 0):
@@ -541,8 +572,8 @@ def validate_projects(
     probs = numbers_col(cols.probability, 1.0, 0.0, 1.0)
 
     def int_col(name: str) -> list[int | None]:
-        if name in src.columns and pd.api.types.is_integer_dtype(src[name]):
-            return [int(v) for v in src[name].to_numpy()]
+        if name in src.columns and isinstance(src[name].dtype, np.dtype) and src[name].dtype.kind in "iu":
+            return src[name].to_numpy().tolist()  # Python ints (a nullable Int64 goes cell by cell)
         raw = col(name)
         out: list[int | None] = []
         for k in range(n):
@@ -583,9 +614,10 @@ def validate_projects(
                 if last >= 0
                 else f"project '{pid}': field '{cols.duration}' is {d} periods, longer than the horizon of {T}"
             )
-        lt = min(lt, last)
+        if lt > last:
+            lt = last
         es.append(e)
-        ls.append(max(lt, e))
+        ls.append(lt if lt > e else e)
 
     def bool_col(name: str) -> list[bool]:
         raw = col(name)
@@ -624,7 +656,7 @@ def validate_projects(
     reqs = ids_col(cols.requires)
     excs = ids_col(cols.excludes)
     for k in range(n):
-        both = set(reqs[k]) & set(excs[k])
+        both = set(reqs[k]) & set(excs[k]) if reqs[k] and excs[k] else None
         if both:
             problems.append(
                 f"project '{ids[k]}': requires and excludes the same project(s) {_fmt_ids(sorted(both))}"
@@ -632,23 +664,19 @@ def validate_projects(
 
     # benefits (optional cash-flow list)
     raw_ben = col(cols.benefits)
-    bens: list[tuple[float, ...]] = []
-    for k in range(n):
-        v = None if raw_ben is None else raw_ben[k]
-        if _is_missing(v):
-            bens.append(())
-            continue
+    bens: list[tuple[float, ...]] = [()] * n
+    for k in [] if raw_ben is None else _filled(raw_ben):
+        v = raw_ben[k]  # type: ignore[index]
         try:
             b = _as_number_list(v)
         except ValueError as exc:
             problems.append(f"project '{ids[k]}': field '{cols.benefits}' has a non-numeric value {exc}")
-            bens.append(())
             continue
         b = b if isinstance(b, list) else [b]
         if not all(math.isfinite(x) for x in b):
             problems.append(f"project '{ids[k]}': field '{cols.benefits}' is not finite")
             b = [0.0]
-        bens.append(tuple(b))
+        bens[k] = tuple(b)
 
     # resources
     res_cols = [c for c in src.columns if isinstance(c, str) and c.startswith(cols.resource_prefix)]
@@ -725,7 +753,7 @@ def validate_projects(
             "name": [ids[k] if names_raw is None or _is_missing(names_raw[k]) else str(names_raw[k]) for k in range(n)],
             "category": [None if cats_raw is None or _is_missing(cats_raw[k]) else str(cats_raw[k]) for k in range(n)],
             "duration": durations,
-            "cost": [tuple(float(x) for x in p) for p in costs],
+            "cost": [tuple(p) for p in costs],  # floats already
             "total_cost": [float(sum(p)) for p in costs],
             "value": values,
             "probability": probs,
@@ -752,8 +780,11 @@ def validate_projects(
     for c in criteria:
         frame[c] = [float(_as_number(v)) for v in src[c].tolist()]
     cost = np.zeros((n, maxdur))
-    for k, p in enumerate(costs):
-        cost[k, : len(p)] = p
+    if n:  # every profile at once: row k, columns 0 .. len(costs[k]) - 1
+        lens = np.fromiter(map(len, costs), dtype=np.intp, count=n)
+        cols_of = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        cost[np.repeat(np.arange(n), lens), cols_of] = np.fromiter(
+            (x for p in costs for x in p), dtype=float, count=int(lens.sum()))
     cost.setflags(write=False)
     for a in resources.values():
         a.setflags(write=False)

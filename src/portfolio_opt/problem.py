@@ -257,10 +257,12 @@ class Problem:
             cons.append(Mandatory(pid))
         for pid in f.index[f["excluded"].to_numpy(bool)]:
             cons.append(ForcedOut(pid))
-        for pid, req in zip(f.index, f["requires"]):
-            cons.extend(Requires(pid, r) for r in req)
+        pids = f.index.to_numpy(dtype=object).tolist()  # iterating a str Index is ~10x slower
+        for pid, req in zip(pids, f["requires"].tolist()):
+            if req:
+                cons.extend(Requires(pid, r) for r in req)
         seen: set[Excludes] = set()
-        for pid, exc in zip(f.index, f["excludes"]):
+        for pid, exc in zip(pids, f["excludes"].tolist()):
             for e in exc:
                 ex = Excludes(pid, e)
                 if ex not in seen:
@@ -340,7 +342,7 @@ class Problem:
         ------
         ValidationError
         """
-        ids = set(self.table.ids)
+        ids = set(self.table.ids.to_numpy(dtype=object).tolist())
         problems: list[str] = []
         T = self.n_periods
         for c in self.constraints:
