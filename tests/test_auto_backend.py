@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 import portfolio_opt as po
 from portfolio_opt._compile import compile_problem
-from portfolio_opt._solvers import AUTO_CBC_COLUMNS, AUTO_RACE_MIN_COLUMNS, CompiledModel, available_backends, default_backend, no_race
+from portfolio_opt._solvers import AUTO_CBC_COLUMNS, AUTO_HIGHS_COLUMNS, CompiledModel, available_backends, default_backend, no_race
 from portfolio_opt.demo import load_sample
 
 RACE = "race" if (os.cpu_count() or 1) >= 2 else "highs"  # racing needs two cores
@@ -25,15 +25,22 @@ def _model(A, hi, n_cols=None):
                          col_lo=np.zeros(n), col_hi=np.ones(n), integrality=np.ones(n, dtype=np.int8))
 
 
-def _wide(rows, n=AUTO_RACE_MIN_COLUMNS, hi=None):
-    """``rows`` knapsack rows over ``n`` columns (coefficients 1..9)."""
-    A = np.random.default_rng(0).integers(1, 10, size=(rows, n))
+N = AUTO_HIGHS_COLUMNS + 1  # the smallest model "auto" does not hand to HiGHS by its size alone
+
+
+def _wide(rows, n=N, hi=None, neg_row=None):
+    """``rows`` knapsack rows over ``n`` columns (coefficients 1..9); row ``neg_row`` gets negative ones."""
+    A = np.random.default_rng(0).integers(1, 10, size=(rows, n)).astype(float)
+    if neg_row is not None:
+        A[neg_row, ::2] *= -1
     return _model(A, hi if hi is not None else [float(n)] * rows)
 
 
 @both
 def test_rule_counts_knapsack_rows():
-    one_budget = _model([[3, 4, 5, 6], [1, -1, 0, 0], [1, 1, 0, 0]], [10, 0, 1])  # relation rows do not count
+    relations = np.zeros((2, N))
+    relations[0, :2], relations[1, :2] = (1, -1), (1, 1)  # a requires and an excludes row do not count
+    one_budget = _model(np.vstack([np.arange(1, N + 1), relations]), [10, 0, 1])
     assert default_backend(one_budget, scheduling=True) == "cbc"
     assert default_backend(_wide(1), scheduling=True) == "cbc"
     two = _wide(2)
@@ -42,12 +49,13 @@ def test_rule_counts_knapsack_rows():
     with no_race():
         assert default_backend(two, scheduling=True) == "highs"
         assert default_backend(two, scheduling=False) == "cbc"
-    small = _wide(2, n=AUTO_RACE_MIN_COLUMNS - 1)  # too small to be worth a race
-    assert default_backend(small, scheduling=True) == "highs"
-    assert default_backend(small, scheduling=False) == "cbc"
-    share = _model([[3, -4, 5, -6], [1, 2, 3, 4]], [0, 5])  # a share row has negative coefficients
+    for tiny in (_wide(2, n=AUTO_HIGHS_COLUMNS), _wide(1, n=5)):  # solved in-process, whatever the shape
+        assert default_backend(tiny, scheduling=False) == "highs"
+        with no_race():
+            assert default_backend(tiny, scheduling=True) == "highs"
+    share = _wide(2, neg_row=0)  # a share row has negative coefficients
     assert default_backend(share, scheduling=True) == "cbc"
-    lower_only = _model([[3, 4, 5, 6], [1, 1, 1, 1]], [10, np.inf])  # a minimum count is not a limit
+    lower_only = _wide(2, hi=[float(N), np.inf])  # a minimum count is not a limit
     assert default_backend(lower_only, scheduling=True) == "cbc"
     big = _model(sp.random(2, AUTO_CBC_COLUMNS + 1, density=0.5, random_state=0).toarray() + 1.0, [1e6, 1e6])
     assert default_backend(big, scheduling=True) == "cbc"
@@ -64,7 +72,11 @@ def test_select_records_the_backend_auto_chose():
     with no_race():
         assert po.select(sample, time_limit=1).solver.name == "highs"
     df = pd.DataFrame({"id": list("ABCD"), "cost": [4, 3, 2, 5], "value": [10, 7, 5, 9]})
-    r = po.select(po.Problem.from_frame(df, budget=9))
-    assert r.solver.name == "cbc" and r.solver.options["name"] == "cbc"
+    r = po.select(po.Problem.from_frame(df, budget=9))  # four columns: HiGHS, in-process
+    assert r.solver.name == "highs" and r.solver.options["name"] == "highs"
     assert r.objective == 22.0  # A + B + C
-    assert po.select(po.Problem.from_frame(df, budget=9), solver="highs").objective == 22.0
+    assert po.select(po.Problem.from_frame(df, budget=9), solver="cbc").objective == 22.0
+    wide = pd.DataFrame({"id": [f"P{k}" for k in range(N)], "cost": np.arange(1, N + 1), "value": np.arange(N, 0, -1)})
+    r = po.select(po.Problem.from_frame(wide, budget=N))  # a single budget over more columns: CBC
+    assert r.solver.name == "cbc" and r.solver.options["name"] == "cbc"
+    assert r.objective == po.select(po.Problem.from_frame(wide, budget=N), solver="highs").objective

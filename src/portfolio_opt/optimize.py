@@ -65,9 +65,10 @@ def select(
     ----------
     problem : Problem
     solver : str
-        ``"auto"`` (default): under several budgets or capacities, with 100
-        to 20,000 columns, ``"race"``; CBC otherwise (the faster on those
-        shapes in ``benchmarks/README.md``; the rule is
+        ``"auto"`` (default): HiGHS for tiny models (up to 30 columns);
+        under several budgets or capacities, up to 20,000 columns,
+        ``"race"``; CBC otherwise (the faster on those shapes in
+        ``benchmarks/README.md``; the rule is
         ``portfolio_opt._solvers.default_backend``).  ``"race"``: HiGHS and
         CBC side by side, one thread each, the first proven answer wins, and
         at the time limit the better portfolio with the smaller bound (inside

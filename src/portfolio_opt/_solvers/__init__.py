@@ -55,24 +55,26 @@ def racing_allowed() -> bool:
 #: limit 2-3x and ended with a 10x larger gap at 10,000 candidates x 12 periods x 5 resources)
 AUTO_CBC_COLUMNS = 20_000
 
-#: models with fewer columns are not raced: both solvers prove them in well under 0.1 s,
-#: where the race's own cost (a thread, a second solver set up, ~10-20 ms) is of the order of the solve
-AUTO_RACE_MIN_COLUMNS = 100
+#: models of at most this many columns go to HiGHS, in-process: both solvers prove them in
+#: milliseconds, and starting CBC's process costs more than that (``benchmarks/README.md``)
+AUTO_HIGHS_COLUMNS = 30
 
 
 def default_backend(model: CompiledModel | None = None, scheduling: bool = False) -> str:
     """The backend ``"auto"`` stands for, for this model.
 
-    For a model with several knapsack rows (rows of three or more non-negative
-    coefficients with an upper limit: budgets per period, capacities) and
-    :data:`AUTO_RACE_MIN_COLUMNS` to :data:`AUTO_CBC_COLUMNS` columns,
-    ``"race"``: HiGHS and CBC side by side, one thread each; the first proven
-    answer wins, and when both stop at the time limit the better portfolio is
-    kept with the smaller of the two bounds (:func:`_race`).  Where racing is
-    not allowed (:func:`racing_allowed`) or the model is smaller, HiGHS alone
-    for a *scheduling* model (some project can start in several periods), CBC
-    alone otherwise.  CBC for everything else (a single budget, or more
-    columns).  Whichever is installed when only one is.
+    * At most :data:`AUTO_HIGHS_COLUMNS` columns: HiGHS (in-process).
+    * Several knapsack rows (rows of three or more non-negative coefficients
+      with an upper limit: budgets per period, capacities) and at most
+      :data:`AUTO_CBC_COLUMNS` columns: ``"race"``, HiGHS and CBC side by side,
+      one thread each; the first proven answer wins, and when both stop at the
+      time limit the better portfolio is kept with the smaller of the two
+      bounds (:func:`_race`).  Where racing is not allowed
+      (:func:`racing_allowed`): HiGHS for a *scheduling* model (some project
+      can start in several periods), CBC otherwise.
+    * Everything else (a single budget, or more columns): CBC.
+
+    Whichever is installed when only one is.
 
     Neither solver wins every multi-limit model, and racing them keeps each
     one's speed (two processes on two cores; CBC serial, HiGHS with one
@@ -81,18 +83,22 @@ def default_backend(model: CompiledModel | None = None, scheduling: bool = False
     40 s; on ``gen-n100-T12-R5`` and the OR-Library ``mknapcb1-1`` CBC proved it
     in 1.5-7 s against HiGHS's 9-13 s, and raced it kept its time; at a 10 s
     limit on ``mknapcb4-1`` the race's gap (CBC's portfolio, HiGHS's bound) was
-    smaller than either's alone.  CBC was the faster on single-budget
-    portfolios of every size (HiGHS 3-6x slower, or no solution at 100,000
-    candidates) and at 10,000 x 12 x 5 (where HiGHS also overruns its time
-    limit, so it is not raced on large models).
+    smaller than either's alone; on 40-100 column models HiGHS was up to 4x
+    slower than CBC, on 6-30 column ones HiGHS was the faster (12-18 ms against
+    19-29 ms, median of 3, 18 generated instances and mknap1).  CBC was the
+    faster on single-budget portfolios of every larger size (HiGHS 3-6x slower,
+    or no solution at 100,000 candidates) and at 10,000 x 12 x 5 (where HiGHS
+    also overruns its time limit, so it is not raced on large models).
     """
     if not _has_cbc():
         return "highs"
     if not _has_highs():  # pragma: no cover - highspy is a core dependency
         return "cbc"
+    if model is not None and model.n_cols <= AUTO_HIGHS_COLUMNS:
+        return "highs"
     if model is None or model.n_cols > AUTO_CBC_COLUMNS or _knapsack_rows(model) <= 1:
         return "cbc"
-    if racing_allowed() and model.n_cols >= AUTO_RACE_MIN_COLUMNS:
+    if racing_allowed():
         return "race"
     return "highs" if scheduling else "cbc"
 
