@@ -142,11 +142,25 @@ def timeout_for(name: str, limit: float) -> float:
     return limit * 1.25 + 15 + n / 1000
 
 
-#: an instance whose every run of the first round ended within this many seconds is run
-#: ``repeat`` times in all (rounds of every configuration, back to back) and each
-#: configuration reports its median run: on such instances the machine's noise (tens of
-#: percent between runs) is of the order of the differences measured
-REPEAT_BELOW_S = 2.0
+#: an instance on which, in the first round, the fastest peer and ``po_default`` (or, without
+#: it, every configuration that proved optimality) proved it within this many seconds is run
+#: ``repeat`` times in all (rounds of every configuration, back to back), and each
+#: configuration reports its median run: the machine's noise (CBC alone took 5.3-7.0 s on one
+#: deterministic model in three runs) is of the order of the differences measured
+REPEAT_BELOW_S = 10.0
+
+
+def _worth_repeating(first: dict[str, dict[str, Any]]) -> bool:
+    proven = {c: r["total_s"] for c, r in first.items()
+              if r.get("status") == "optimal" and r.get("total_s") is not None}
+    peers = [t for c, t in proven.items() if c in PEERS]
+    if not peers:
+        return False
+    if "po_default" in first:
+        mine = [proven["po_default"]] if "po_default" in proven else []
+    else:
+        mine = [t for c, t in proven.items() if c not in PEERS]
+    return bool(mine) and max(min(peers), *mine) <= REPEAT_BELOW_S
 
 
 def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -163,9 +177,9 @@ def run_instances(selections: list[tuple[str, float]], configs: list[str], *, ec
                   rerun_default: bool = False, save: Path | None = None, repeat: int = 3) -> list[dict[str, Any]]:
     """Run every configuration on every instance; rows are saved to ``save`` as they come.
 
-    Instances whose runs all end within :data:`REPEAT_BELOW_S` are run ``repeat``
-    times (whole rounds, configurations interleaved) and report each
-    configuration's median run.
+    Instances on which the fastest peer and ``po_default`` prove optimality
+    within :data:`REPEAT_BELOW_S` are run ``repeat`` times (whole rounds,
+    configurations interleaved) and report each configuration's median run.
     """
     rows: list[dict[str, Any]] = []
     for sel, limit in selections:
@@ -175,9 +189,7 @@ def run_instances(selections: list[tuple[str, float]], configs: list[str], *, ec
             while True:
                 by_cfg = _round(name, limit, configs, rerun_default, echo, opt, best)
                 rounds.append(by_cfg)
-                quick = all(r.get("total_s") is not None and r["total_s"] <= REPEAT_BELOW_S
-                            for r in rounds[0].values() if r.get("status") != "n/a")
-                if len(rounds) >= repeat or not quick:
+                if len(rounds) >= repeat or not _worth_repeating(rounds[0]):
                     break
             merged = {cfg: _median_run([rd[cfg] for rd in rounds]) for cfg in rounds[0]}
             done = analyse_instance(list(merged.values()))
@@ -398,9 +410,12 @@ def targets(rows: list[dict[str, Any]], scen: list[dict[str, Any]]) -> list[tupl
             ref = next((s for s in scen if s["config"] == "pulp_cbc"), {})
             how = (f"PuLP time extrapolated from {ref.get('measured')} of {ref.get('scenarios')} solves"
                    if ref.get("extrapolated") else "all scenarios solved by both")
+            full = best["scenarios"] >= 1000  # the issue's batch; a smaller one reuses fewer proofs
             out.append((f"what-if batch >= 5x faster than rebuilding a PuLP model ({best['scenarios']} budget "
-                        "scenarios)", "PASS" if sp >= 5 else "FAIL",
-                        f"best portfolio_opt configuration {best['config']}: {sp:.2f}x ({how})"))
+                        "scenarios)", ("PASS" if sp >= 5 else "FAIL") if full else "n/a",
+                        f"best portfolio_opt configuration {best['config']}: {sp:.2f}x ({how})"
+                        + ("" if full else "; the target is for 1,000 scenarios (--scenarios 1000): a smaller "
+                           "batch has fewer neighbouring scenarios whose proofs it can reuse")))
     mk = [r for r in rows if r["instance"].startswith("mknap1-")]
     if mk:
         fails = []
@@ -556,8 +571,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-import-time", action="store_true")
     ap.add_argument("--from-raw", help="re-render the tables from a raw.json of an earlier run (no solving)")
     ap.add_argument("--repeat", type=int, default=None,
-                    help=f"rounds on instances whose runs all end within {REPEAT_BELOW_S:g} s (each configuration "
-                         "reports its median run); default 3, quick 1; 1 = a single round everywhere")
+                    help=f"rounds on instances where the fastest peer and po_default prove optimality within "
+                         f"{REPEAT_BELOW_S:g} s (each configuration reports its median run); default 3, quick 1")
     ap.add_argument("--rerun-default", action="store_true",
                     help="run po_default even when it is the same call as po_highs / po_cbc")
     args = ap.parse_args(argv)

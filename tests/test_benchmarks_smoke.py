@@ -134,6 +134,11 @@ def test_quick_instances_are_repeated_and_every_round_is_checked(monkeypatch):
     assert rows["po_cbc"]["check"].startswith("MISMATCH") and "(round 3)" in rows["po_cbc"]["check"]
 
     calls.clear()  # a slow instance gets one round
-    monkeypatch.setattr(suite, "REPEAT_BELOW_S", 0.05)
+    monkeypatch.setattr(suite, "REPEAT_BELOW_S", 0.2)  # the peer is quick, but not po_cbc
     suite.run_instances([("x", 1.0)], ["highspy", "po_cbc"], echo=False, repeat=3)
     assert len(calls) == 1
+    assert suite._worth_repeating({"highspy": {"status": "optimal", "total_s": 0.1},
+                                   "po_default": {"status": "optimal", "total_s": 0.15},
+                                   "po_highs": {"status": "feasible", "total_s": 30.0}})
+    assert not suite._worth_repeating({"highspy": {"status": "feasible", "total_s": 0.1},
+                                       "po_default": {"status": "optimal", "total_s": 0.15}})

@@ -90,12 +90,12 @@ def default_backend(model: CompiledModel | None = None, scheduling: bool = False
     or no solution at 100,000 candidates) and at 10,000 x 12 x 5 (where HiGHS
     also overruns its time limit, so it is not raced on large models).
     """
+    if model is not None and model.n_cols <= AUTO_HIGHS_COLUMNS and _has_highs():
+        return "highs"  # before looking for CBC: that imports PuLP (~10 ms, more than such a solve)
     if not _has_cbc():
         return "highs"
     if not _has_highs():  # pragma: no cover - highspy is a core dependency
         return "cbc"
-    if model is not None and model.n_cols <= AUTO_HIGHS_COLUMNS:
-        return "highs"
     if model is None or model.n_cols > AUTO_CBC_COLUMNS or _knapsack_rows(model) <= 1:
         return "cbc"
     if racing_allowed():
