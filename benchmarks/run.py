@@ -178,20 +178,25 @@ def run_instances(selections: list[tuple[str, float]], configs: list[str], *, ec
     """Run every configuration on every instance; rows are saved to ``save`` as they come.
 
     Instances on which the fastest peer and ``po_default`` prove optimality
-    within :data:`REPEAT_BELOW_S` are run ``repeat`` times (whole rounds,
-    configurations interleaved) and report each configuration's median run.
+    within :data:`REPEAT_BELOW_S` get ``repeat`` rounds in all (the later ones
+    of the configurations that proved optimality, interleaved), and each
+    configuration reports its median run.
     """
     rows: list[dict[str, Any]] = []
     for sel, limit in selections:
         for name in expand(sel):
             opt, best = known_values(name)
             rounds: list[dict[str, dict[str, Any]]] = []
+            todo = configs
             while True:
-                by_cfg = _round(name, limit, configs, rerun_default, echo, opt, best)
+                by_cfg = _round(name, limit, todo, rerun_default, echo, opt, best)
                 rounds.append(by_cfg)
                 if len(rounds) >= repeat or not _worth_repeating(rounds[0]):
                     break
-            merged = {cfg: _median_run([rd[cfg] for rd in rounds]) for cfg in rounds[0]}
+                # the next rounds re-run what proved optimality (a run stopped at the time
+                # limit would only take the limit again)
+                todo = [c for c in configs if rounds[0][c].get("status") == "optimal"]
+            merged = {cfg: _median_run([rd[cfg] for rd in rounds if cfg in rd]) for cfg in rounds[0]}
             done = analyse_instance(list(merged.values()))
             if len(rounds) > 1:  # a wrong answer in any round is reported, not only in the median runs
                 for k, rd in enumerate(rounds, 1):

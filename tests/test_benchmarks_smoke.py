@@ -142,3 +142,22 @@ def test_quick_instances_are_repeated_and_every_round_is_checked(monkeypatch):
                                    "po_highs": {"status": "feasible", "total_s": 30.0}})
     assert not suite._worth_repeating({"highspy": {"status": "feasible", "total_s": 0.1},
                                        "po_default": {"status": "optimal", "total_s": 0.15}})
+
+
+def test_later_rounds_rerun_only_what_proved_optimality(monkeypatch):
+    import run as suite
+
+    seen: list[list[str]] = []
+
+    def fake_round(name, limit, configs, rerun_default, echo, opt, best):
+        seen.append(list(configs))
+        return {c: {"config": c, "instance": name, "status": "feasible" if c == "highspy" else "optimal",
+                    "total_s": 0.1, "objective": 10.0, "gap": 0.01 if c == "highspy" else 0.0,
+                    "known_optimum": None, "best_known": None} for c in configs}
+
+    monkeypatch.setattr(suite, "_round", fake_round)
+    monkeypatch.setattr(suite, "expand", lambda sel: [sel])
+    monkeypatch.setattr(suite, "known_values", lambda name: (None, None))
+    rows = suite.run_instances([("x", 1.0)], ["highspy", "cbc", "po_default"], echo=False, repeat=3)
+    assert seen == [["highspy", "cbc", "po_default"], ["cbc", "po_default"], ["cbc", "po_default"]]
+    assert {r["config"] for r in rows} == {"highspy", "cbc", "po_default"}  # the unproven run stays in the table
