@@ -61,3 +61,40 @@ def test_changing_the_thread_count_between_solves():
     model, best = _knapsack(4)
     for threads in (None, 1, 2, 1, None):
         assert solve(model, SolverOptions(threads=threads), "highs").objective == pytest.approx(best)
+
+
+_OUTSIDE_HIGHS = r"""
+import itertools
+import numpy as np, scipy.sparse as sp, highspy
+from portfolio_opt._solvers import CompiledModel, SolverOptions, solve
+from portfolio_opt._solvers import _highs
+
+c, w = np.array([27.0, 11, 22, 29, 17, 27, 18, 6]), np.array([[9.0, 4, 8, 9, 5, 9, 6, 2], [3.0, 8, 2, 7, 6, 1, 5, 4]])
+model = CompiledModel(c=c, A=sp.csr_matrix(w), row_lo=np.full(2, -np.inf), row_hi=np.array([25.0, 18.0]),
+                      col_lo=np.zeros(8), col_hi=np.ones(8), integrality=np.ones(8, dtype=np.int8))
+best = max(c @ x for x in map(np.array, itertools.product((0, 1), repeat=8)) if (w @ x <= [25, 18]).all())
+
+def run_highspy_directly():  # default thread count
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVar(0, 1)
+    h.changeColIntegrality(0, highspy.HighsVarType.kInteger)
+    assert h.run() == highspy.HighsStatus.kOk
+
+run_highspy_directly()  # the caller used HiGHS before portfolio_opt did
+assert solve(model, SolverOptions(threads=1), "highs").objective == best
+highspy.Highs.resetGlobalScheduler(True)  # ... and again between two of our runs
+run_highspy_directly()
+assert _highs._scheduler_threads == 1
+assert solve(model, SolverOptions(threads=1), "highs").objective == best
+print("ok")
+"""
+
+
+def test_highs_used_outside_the_library_with_another_thread_count():
+    """A caller's own highspy runs (another thread count) must not make ours fail with "Not Set"."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _OUTSIDE_HIGHS], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]

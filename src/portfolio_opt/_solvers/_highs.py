@@ -75,9 +75,10 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     # HiGHS keeps one thread scheduler per process, fixed at its first run: a run that
     # asks for another thread count must reset it first, or HiGHS fails with "Not Set".
+    # Before our first run the count is unknown (the caller may have run highspy itself).
     global _scheduler_threads
     threads = int(options.threads or 0)  # 0 = HiGHS chooses
-    if _scheduler_threads is not None and threads != _scheduler_threads:
+    if threads != _scheduler_threads:
         highspy.Highs.resetGlobalScheduler(True)
     _scheduler_threads = threads
     h.setOptionValue("threads", threads)
@@ -110,6 +111,11 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
     t0 = time.perf_counter()
     with stdout_to_stderr():
         run = h.run()
+        if run == highspy.HighsStatus.kError and h.getModelStatus() == highspy.HighsModelStatus.kNotset:
+            # someone else ran HiGHS in this process with another thread count since our
+            # last run: reset the scheduler and run once more
+            highspy.Highs.resetGlobalScheduler(True)
+            run = h.run()
     seconds = time.perf_counter() - t0
     if log_path:
         with open(log_path, encoding="utf-8", errors="replace") as fh:
