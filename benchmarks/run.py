@@ -144,7 +144,7 @@ def timeout_for(name: str, limit: float) -> float:
 
 #: an instance on which, in the first round, the fastest peer and ``po_default`` (or, without
 #: it, every configuration that proved optimality) proved it within this many seconds is run
-#: ``repeat`` times in all (rounds of every configuration, back to back), and each
+#: ``repeat`` times in all (the later rounds re-run the configurations that proved it), and each
 #: configuration reports its median run: the machine's noise (CBC alone took 5.3-7.0 s on one
 #: deterministic model in three runs) is of the order of the differences measured
 REPEAT_BELOW_S = 10.0

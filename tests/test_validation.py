@@ -228,3 +228,10 @@ def test_cost_lists_read_at_once_equal_the_checks_per_cell(rows, with_duration):
         lists["duration"] = [max(len(c), 1) if d is None else d for c, d in rows]
     arrays = lists.assign(cost=[np.array(c, dtype=object) for c, _ in rows])
     _same_table_or_same_errors(lists, arrays)
+
+
+def test_ids_are_stripped_of_any_whitespace():
+    # ids are read through a fast path for clean text; padded ids (also non-breaking or other
+    # Unicode spaces) must still come out stripped, as str.strip() does
+    df = pd.DataFrame({"id": ["\u00a0A", "B ", "\u2003C\t", "D"], "cost": [1, 2, 3, 4], "value": [3, 4, 5, 6]})
+    assert list(po.Problem.from_frame(df, budget=3).ids) == ["A", "B", "C", "D"]

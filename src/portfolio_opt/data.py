@@ -160,7 +160,7 @@ def _list_costs(raw_cost: list[Any], raw_dur: list[Any] | None) -> tuple[list[li
     """Cost profiles and durations when every cost is a non-empty list (or tuple) of finite
     numbers ≥ 0 and every duration (if given) equals its length, read at once; None otherwise
     (the checks per cell then find and name the problems)."""
-    if not all(type(v) is list or type(v) is tuple for v in raw_cost):
+    if not set(map(type, raw_cost)) <= {list, tuple}:
         return None
     lengths = [len(v) for v in raw_cost]
     if min(lengths, default=1) < 1:
@@ -449,7 +449,7 @@ def validate_projects(
     # ids
     ids: list[str] = []
     for k, raw in enumerate(src.index.to_numpy(dtype=object).tolist()):
-        if type(raw) is str and raw and raw[0] > " " and raw[-1] > " ":  # the common case: clean text
+        if type(raw) is str and raw and raw.strip() == raw:  # the common case: clean text
             ids.append(raw)
         elif _is_missing(raw) or str(raw).strip() == "":
             problems.append(f"row {k + 1}: field '{cols.id}' is missing (every project needs a unique id)")
@@ -477,7 +477,7 @@ def validate_projects(
     flat = _flat_costs(src, cols)
     if flat is None and raw_cost is not None:
         flat = _list_costs(raw_cost, raw_dur)
-    if flat is not None:  # the common case of one number per project, without a loop of checks
+    if flat is not None:  # the common cases (one number or one clean list per project): no loop of checks
         costs, durations = flat
     for k in range(n if flat is None else 0):
         pid = ids[k]
