@@ -60,12 +60,28 @@ def test_the_table_is_validated_once(monkeypatch):
 
 
 def test_errors_are_those_of_the_derived_horizon():
-    # a start beyond any sensible horizon: validated against a horizon of 1, as before
+    # a start beyond the longest horizon derived without 'periods': the message says how to lift it
     df = _frame(earliest_start=[0, 20_000, 2, 0], latest_start=[50, 20_000, 9, None])
     with pytest.raises(ValidationError) as exc:
         Problem.from_frame(df)
-    assert "project 'B': field 'duration' is 2 periods, longer than the horizon of 1" in exc.value.problems
+    (msg,) = exc.value.problems
+    assert msg.startswith("project 'B': start window 20000..20000 cannot fit the horizon")
+    assert "pass 'periods' for a longer one" in msg
+    assert Problem.from_frame(df, periods=20_002).n_periods == 20_002  # a valid table with that horizon
     # a missing criterion is reported with the horizon of the latest finish (no window problems)
     with pytest.raises(ValidationError) as exc:
         Problem.from_frame(_frame().drop(columns="fit"), objective="score", scoring=SCORING)
     assert len(exc.value.problems) == 1 and "missing criterion column 'fit'" in exc.value.problems[0]
+
+
+@pytest.mark.parametrize("bad", ["x", -1, None, [1, "y"]])
+def test_an_invalid_cost_is_the_only_problem_reported(bad):
+    # another project's 2-period profile is no problem: the horizon is derived from the table
+    df = _frame()
+    df["cost"] = df["cost"].astype(object)
+    df.at[3, "cost"] = bad
+    with pytest.raises(ValidationError) as exc:
+        Problem.from_frame(df, budget=8)
+    (msg,) = exc.value.problems
+    assert msg.startswith("project 'D': field 'cost'")
+    assert "horizon" not in msg

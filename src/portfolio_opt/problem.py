@@ -308,23 +308,21 @@ class Problem:
         The table is validated with a horizon of ``_PROBE_PERIODS``; the horizon T is
         then the latest finish, and the start windows are cut to T as validating with
         ``periods=T`` would (the only part of the result that depends on T: no project
-        can violate T, which is the latest finish).  A table that fails takes the
-        original two-step route (probe without criteria, then validate with T, or
-        with 1 where the probe failed) so that its error messages are unchanged.
+        can violate T, which is the latest finish).  A table that fails reports the
+        problems of that validation; the only horizon it can name is the probe's,
+        which the messages then say the caller can lift with ``periods``.
         """
         try:
             table = validate_projects(
                 df, periods=_PROBE_PERIODS, columns=cols, criteria=criteria, require_value=require_value
             )
-        except ValidationError:
-            try:
-                probe = validate_projects(df, periods=_PROBE_PERIODS, columns=cols)
-            except ValidationError:
-                T = 1  # the real validation below reports the problems
-            else:
-                T = int((probe.frame["earliest_start"] + probe.frame["duration"]).max())
-            table = validate_projects(df, periods=T, columns=cols, criteria=criteria, require_value=require_value)
-            return table, _int_labels(T), T  # pragma: no cover - the validation above raises
+        except ValidationError as exc:
+            probe = f"within {_PROBE_PERIODS} period(s)", f"horizon of {_PROBE_PERIODS}"
+            raise ValidationError([
+                p + (f" (without 'periods' the horizon is the latest finish, up to {_PROBE_PERIODS} periods; "
+                     "pass 'periods' for a longer one)" if any(s in p for s in probe) else "")
+                for p in exc.problems
+            ]) from None
         f = table.frame
         es = f["earliest_start"].to_numpy()
         dur = f["duration"].to_numpy()
