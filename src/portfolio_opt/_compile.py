@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # imported by compile_problem: `import portfolio_opt` stays without scipy
+    import scipy.sparse as sp
 
 from ._solvers._base import CompiledModel
 from .constraints import (
@@ -123,6 +126,8 @@ def _row(M: sp.csr_matrix, t: int) -> tuple[np.ndarray, np.ndarray]:
 
 def compile_problem(problem: Problem) -> Compiled:
     """Build the MIP of ``problem`` as arrays (see the module docstring)."""
+    import scipy.sparse as sp
+
     tab = problem.table
     f = tab.frame
     n = len(f)

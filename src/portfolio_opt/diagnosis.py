@@ -23,7 +23,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._compile import compile_problem
 from ._solvers import SolverOptions, Status, solve
@@ -261,6 +260,8 @@ def _relax_amount(problem: Problem, con: Constraint, solver: str, time_limit: fl
     lower_bounded = con.bound == "min" if isinstance(con, (GroupLimit, CountLimit)) else False
     col = np.zeros(m.n_rows)
     col[rows] = 1.0 if lower_bounded else -1.0
+    import scipy.sparse as sp
+
     A = sp.hstack([m.A, sp.csr_matrix(col.reshape(-1, 1))], format="csr")
     c = np.zeros(m.n_cols + 1)
     c[-1] = -1.0

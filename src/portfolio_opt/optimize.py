@@ -17,11 +17,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 from ._compile import Compiled, compile_problem
 from ._solvers import CompiledModel, RawSolution, SolverOptions, Status, resolve_backend, solve
@@ -339,6 +341,8 @@ def _tol(values: np.ndarray) -> float:
 def _add_rows(model: CompiledModel, rows: sp.csr_matrix | np.ndarray, lo: np.ndarray | float,
               hi: np.ndarray | float) -> CompiledModel:
     """A copy of ``model`` with dense or sparse rows appended."""
+    import scipy.sparse as sp
+
     R = sp.csr_matrix(np.atleast_2d(rows)) if isinstance(rows, np.ndarray) else rows
     k = R.shape[0]
     return dataclasses.replace(

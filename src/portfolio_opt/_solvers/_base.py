@@ -10,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # scipy.sparse is imported where a model is built, not by `import portfolio_opt`
+    import scipy.sparse as sp
 
 
 class Status(str, enum.Enum):
