@@ -98,3 +98,56 @@ def test_highs_used_outside_the_library_with_another_thread_count():
 
     out = subprocess.run([sys.executable, "-c", _OUTSIDE_HIGHS], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+# --------------------------------------------------------------------------- HiGHS in a process of its own (the race's)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_highs_in_its_own_process_against_brute_force(seed):
+    from portfolio_opt._solvers._highs import solve_highs_process
+
+    model, best = _knapsack(seed)
+    r = solve_highs_process(model, SolverOptions())
+    assert r.status == Status.OPTIMAL and r.objective == pytest.approx(best) and r.bound == pytest.approx(best)
+    assert r.solver == "highs" and np.all(model.A @ r.x <= model.row_hi + 1e-9) and set(np.unique(r.x)) <= {0.0, 1.0}
+    warm = solve_highs_process(model, SolverOptions(warm_start=r.x))
+    assert warm.objective == pytest.approx(best)
+
+
+def test_highs_in_its_own_process_reports_infeasible_and_empty_models():
+    from portfolio_opt._solvers._highs import solve_highs_process
+
+    model, _ = _knapsack(0)
+    import dataclasses
+
+    impossible = dataclasses.replace(model, row_lo=model.A.sum(axis=1).A1 + 1.0, row_hi=np.full(3, np.inf))
+    assert solve_highs_process(impossible, SolverOptions()).status == Status.INFEASIBLE
+    empty = CompiledModel(c=np.zeros(0), A=sp.csr_matrix((0, 0)), row_lo=np.zeros(0), row_hi=np.zeros(0),
+                          col_lo=np.zeros(0), col_hi=np.zeros(0), integrality=np.zeros(0, dtype=np.int8))
+    r = solve_highs_process(empty, SolverOptions())
+    assert r.status == Status.OPTIMAL and r.objective == 0.0
+
+
+def test_ending_highs_process_is_an_error_not_an_answer():
+    from portfolio_opt._solvers._highs import solve_highs_process
+    from portfolio_opt.errors import SolverError
+
+    model, _ = _knapsack(1)
+    with pytest.raises(SolverError, match="HiGHS.s process ended with code"):
+        solve_highs_process(model, SolverOptions(), on_start=lambda proc: proc.kill())
+
+
+def test_the_script_writes_the_outcome_of_its_run(tmp_path):
+    import json
+
+    from portfolio_opt._solvers import _highs_core
+    from portfolio_opt._solvers._highs import _arrays, _settings
+
+    model, best = _knapsack(2)
+    np.savez(tmp_path / "model.npz", **_arrays(model, False))
+    (tmp_path / "settings.json").write_text(json.dumps(_settings(model, SolverOptions(), False)))
+    assert _highs_core.main(str(tmp_path)) == 0
+    out = json.loads((tmp_path / "result.json").read_text())
+    assert out["status"] == "kOptimal" and out["has_solution"] and out["dual_bound"] == pytest.approx(best)
+    assert float(model.c @ np.load(tmp_path / "x.npy").round()) == pytest.approx(best)

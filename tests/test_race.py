@@ -1,8 +1,9 @@
 """solver="race" (what "auto" runs on multi-limit scheduling models): HiGHS and CBC side by side.
 
 Checked: the answer against brute force, that the loser is stopped (CBC's process
-killed when HiGHS proves first; HiGHS interrupted when CBC proves first), how two
-runs stopped at a limit are combined, and that batches never race.
+killed when HiGHS proves first; HiGHS's process ended when CBC proves first, and when
+it runs far past the time limit), how two runs stopped at a limit are combined, that
+a failing solver leaves the other's answer, and that batches never race.
 """
 
 from __future__ import annotations
@@ -47,6 +48,31 @@ def _knapsack(n=8, seed=0):
                          col_hi=np.ones(n), integrality=np.ones(n, dtype=np.int8))
 
 
+def _sleeper(seconds):
+    return subprocess.Popen([sys.executable, "-c", f"import time; time.sleep({seconds})"])
+
+
+def _stuck_highs(hung):
+    """A HiGHS that would run for a minute (as in its root heuristics on large models); its process goes to ``hung``."""
+    def stuck(model, options, on_start=None):
+        proc = _sleeper(60)
+        hung.append(proc)
+        on_start(proc)
+        proc.wait()
+        raise po.SolverError(f"ended with {proc.returncode}")
+    return stuck
+
+
+def _cbc_after(seconds, answer):
+    """A CBC whose process runs ``seconds``, then answers ``answer``."""
+    def cbc(model, options, solver="cbc"):
+        proc = _sleeper(seconds)
+        _pulp._started.on_start(proc)
+        proc.wait()
+        return answer
+    return cbc
+
+
 def test_cbc_is_killed_when_highs_proves_first(monkeypatch):
     started = []
 
@@ -63,7 +89,20 @@ def test_cbc_is_killed_when_highs_proves_first(monkeypatch):
     assert started and started[0].poll() is not None and started[0].returncode != 0  # killed, not finished
 
 
-def test_highs_is_interrupted_when_cbc_proves_first(monkeypatch):
+def _watch_highs(monkeypatch, started):
+    """Record every HiGHS process the race starts."""
+    real = highs_mod.solve_highs_process
+
+    def watched(model, options, on_start=None):
+        def spy(proc):
+            started.append(proc)
+            on_start(proc)
+        return real(model, options, on_start=spy)
+
+    monkeypatch.setattr(highs_mod, "solve_highs_process", watched)
+
+
+def test_highs_is_stopped_when_cbc_proves_first(monkeypatch):
     from portfolio_opt._compile import compile_problem
     from portfolio_opt.constraints import BudgetLimit
     from portfolio_opt.demo import load_sample
@@ -73,23 +112,66 @@ def test_highs_is_interrupted_when_cbc_proves_first(monkeypatch):
                                              else c for c in base.constraints))
     model = compile_problem(problem).model
     proven = solve(model, SolverOptions(), "highs")
-    assert proven.status == Status.OPTIMAL
+    assert proven.status == Status.OPTIMAL and proven.seconds > 1.0
 
-    def instant_cbc(model, options, solver="cbc"):
-        return RawSolution(Status.OPTIMAL, proven.x, proven.objective, proven.objective, "cbc", "test", 0.01)
-
-    seen = []
-    real = highs_mod.solve_highs
-
-    def watched(*args, **kwargs):
-        seen.append(real(*args, **kwargs))
-        return seen[-1]
-
-    monkeypatch.setattr(_pulp, "solve_pulp", instant_cbc)
-    monkeypatch.setattr(highs_mod, "solve_highs", watched)
+    started = []
+    _watch_highs(monkeypatch, started)
+    # CBC proves it after a second, once HiGHS has surely started
+    proof = RawSolution(Status.OPTIMAL, proven.x, proven.objective, proven.objective, "cbc", "test", 1.0)
+    monkeypatch.setattr(_pulp, "solve_pulp", _cbc_after(1.0, proof))
     raw = solve(model, SolverOptions(), "race")
     assert raw.solver == "cbc" and raw.status == Status.OPTIMAL and "cbc first" in raw.message
-    assert seen and seen[0].status != Status.OPTIMAL and "nterrupt" in seen[0].message  # stopped, not finished
+    assert raw.seconds < proven.seconds
+    assert started and started[0].returncode not in (None, 0)  # HiGHS's process was ended, it did not finish
+
+
+def test_a_solver_far_past_the_time_limit_is_ended(monkeypatch):
+    # CBC stops at the 1 s limit with a portfolio; a HiGHS stuck past its limit (as in its root heuristics
+    # on large models) is ended after the grace period and CBC's answer stands
+    m = _knapsack()
+    hung = []
+
+    at_the_limit = RawSolution(Status.FEASIBLE, np.zeros(8), 0.0, 20.0, "cbc", "test", 1.0)
+    monkeypatch.setattr(highs_mod, "solve_highs_process", _stuck_highs(hung))
+    monkeypatch.setattr(_pulp, "solve_pulp", _cbc_after(1.0, at_the_limit))
+    raw = solve(m, SolverOptions(time_limit=1.0), "race")
+    assert (raw.status, raw.solver, raw.objective, raw.bound) == (Status.FEASIBLE, "cbc", 0.0, 20.0)
+    assert "ended 2 s after the time limit" in raw.message
+    assert 3.0 <= raw.seconds < 10.0  # the limit, then the grace of 2 s; not the 60 s HiGHS would take
+    assert hung and hung[0].returncode not in (None, 0)
+
+
+def test_a_portfolio_worth_the_known_bound_ends_the_race(monkeypatch):
+    m = _knapsack()
+    best = solve(m, SolverOptions(), "highs")
+    hung = []
+
+    # CBC stops after a second with a portfolio worth the known bound but without a proof of its own
+    at_the_target = RawSolution(Status.FEASIBLE, best.x, best.objective, best.objective + 5.0, "cbc", "test", 1.0)
+    monkeypatch.setattr(highs_mod, "solve_highs_process", _stuck_highs(hung))
+    monkeypatch.setattr(_pulp, "solve_pulp", _cbc_after(1.0, at_the_target))
+    raw = solve(m, SolverOptions(known_bound=best.objective), "race")
+    assert (raw.status, raw.objective, raw.bound) == (Status.OPTIMAL, best.objective, best.objective)
+    assert raw.seconds < 10 and "cbc first" in raw.message  # no time limit: HiGHS alone would take 60 s
+    assert hung and hung[0].returncode not in (None, 0)
+
+
+def test_a_failing_solver_leaves_the_other_answer(monkeypatch):
+    def broken_cbc(model, options, solver="cbc"):
+        raise po.SolverError("CBC crashed")
+
+    monkeypatch.setattr(_pulp, "solve_pulp", broken_cbc)
+    m = _knapsack()
+    raw = solve(m, SolverOptions(), "race")
+    assert raw.status == Status.OPTIMAL and raw.solver == "highs"
+    assert raw.objective == pytest.approx(solve(m, SolverOptions(), "highs").objective)
+
+    def broken_highs(model, options, on_start=None):
+        raise po.SolverError("HiGHS crashed")
+
+    monkeypatch.setattr(highs_mod, "solve_highs_process", broken_highs)
+    with pytest.raises(po.SolverError, match="both solvers of the race failed.*HiGHS crashed.*CBC crashed"):
+        solve(m, SolverOptions(), "race")
 
 
 def test_two_runs_at_the_limit_keep_the_better_portfolio_and_the_smaller_bound():

@@ -72,8 +72,9 @@ def select(
         ``"race"``; CBC otherwise (the faster on those shapes in
         ``benchmarks/README.md``; the rule is
         ``portfolio_opt._solvers.default_backend``).  ``"race"``: HiGHS and
-        CBC side by side, one thread each, the first proven answer wins, and
-        at the time limit the better portfolio with the smaller bound (inside
+        CBC side by side, one thread and one process each, the first proven
+        answer wins, and at the time limit the better portfolio with the
+        smaller bound (one still running well past the limit is ended; inside
         batches or on one core: HiGHS alone where projects choose their
         start, CBC otherwise); ``result.solver.name`` is the winner.
         ``"highs"`` (in-process), ``"cbc"`` or the name of any other solver

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import math
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ..errors import SolverError
+from . import _highs_core as core
 from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance
 from ._quiet import stdout_to_stderr
-
-_INF = 1e30  # HiGHS' infinity
 _scheduler_threads: int | None = None  # the thread count of the process' HiGHS scheduler
 
 
@@ -47,6 +48,34 @@ def map_status(name: str, has_solution: bool) -> Status | None:
     return None
 
 
+def _settings(model: CompiledModel, options: SolverOptions, relax: bool) -> dict[str, Any]:
+    """The options of one run, as ``_highs_core.configure`` takes them."""
+    target = None if relax else options.stop_at()
+    return {
+        "msg": bool(options.msg),
+        "time_limit": None if options.time_limit is None else float(options.time_limit),
+        "mip_gap": float(options.mip_gap),
+        "threads": int(options.threads or 0),  # 0 = HiGHS chooses
+        "extra": [list(kv) for kv in options.extra],
+        # HiGHS stops once an incumbent is strictly better than the target
+        "objective_target": None if target is None else target - absolute_tolerance(model),
+    }
+
+
+def _arrays(model: CompiledModel, relax: bool) -> dict[str, np.ndarray]:
+    """The model columnwise, as ``_highs_core.load`` takes it."""
+    A = model.A.tocsc()
+    n = model.n_cols
+    return {
+        "c": np.asarray(model.c, float), "col_lo": np.asarray(model.col_lo, float),
+        "col_hi": np.asarray(model.col_hi, float), "row_lo": np.asarray(model.row_lo, float),
+        "row_hi": np.asarray(model.row_hi, float), "indptr": A.indptr.astype(np.int32),
+        "indices": A.indices.astype(np.int32), "data": A.data.astype(float),
+        "integrality": np.zeros(n, dtype=np.int32) if relax else np.asarray(model.integrality, dtype=np.int32),
+        "offset": np.float64(model.offset),
+    }
+
+
 def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = False,
                 stop: Callable[[], bool] | None = None) -> RawSolution:
     """Solve ``model`` (a maximisation) with HiGHS; ``relax`` drops integrality (LP).
@@ -59,53 +88,25 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
     except ImportError as exc:  # pragma: no cover - a core dependency
         raise SolverError(f"HiGHS is not installed ({exc}); pip install highspy") from None
 
-    A = model.A.tocsc()
-    n, m = model.n_cols, model.n_rows
-    with stdout_to_stderr():
-        h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(options.msg))
-    h.setOptionValue("log_to_console", False)
+    settings = _settings(model, options, relax)
     log_path = None
     if options.msg:
         fd, log_path = tempfile.mkstemp(suffix=".log", prefix="highs-")
         os.close(fd)
-        h.setOptionValue("log_file", log_path)
-    if options.time_limit is not None:
-        h.setOptionValue("time_limit", float(options.time_limit))
-    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+        settings["log_file"] = log_path
+    with stdout_to_stderr():
+        h = highspy.Highs()
     # HiGHS keeps one thread scheduler per process, fixed at its first run: a run that
     # asks for another thread count must reset it first, or HiGHS fails with "Not Set".
     # Before our first run the count is unknown (the caller may have run highspy itself).
     global _scheduler_threads
-    threads = int(options.threads or 0)  # 0 = HiGHS chooses
-    if threads != _scheduler_threads:
+    if settings["threads"] != _scheduler_threads:
         highspy.Highs.resetGlobalScheduler(True)
-    _scheduler_threads = threads
-    h.setOptionValue("threads", threads)
-    for key, val in options.extra:
-        h.setOptionValue(key, val)
-    target = None if relax else options.stop_at()
-    if target is not None:  # HiGHS stops once an incumbent is strictly better than the target
-        h.setOptionValue("objective_target", target - absolute_tolerance(model))
-
-    def fin(a: np.ndarray) -> np.ndarray:
-        return np.clip(np.asarray(a, float), -_INF, _INF)
-
-    integrality = np.zeros(n, dtype=np.int32) if relax else np.asarray(model.integrality, dtype=np.int32)
-    status = h.passModel(
-        n, m, int(A.nnz), 1, -1, float(model.offset),  # colwise, maximise
-        np.asarray(model.c, float), fin(model.col_lo), fin(model.col_hi),
-        fin(model.row_lo), fin(model.row_hi),
-        A.indptr.astype(np.int32), A.indices.astype(np.int32), A.data.astype(float),
-        integrality,
-    )
-    if status == highspy.HighsStatus.kError:
+    _scheduler_threads = settings["threads"]
+    core.configure(h, settings)
+    warm = options.warm_start if options.warm_start is not None and not relax else None
+    if not core.load(h, highspy, _arrays(model, relax), warm):
         raise SolverError("HiGHS rejected the model (passModel returned an error)")
-    if options.warm_start is not None and not relax and n:
-        sol = highspy.HighsSolution()
-        sol.col_value = list(np.asarray(options.warm_start, float))
-        sol.value_valid = True
-        h.setSolution(sol)
     if stop is not None and not relax:
         h.cbMipInterrupt.subscribe(lambda e: e.interrupt() if stop() else None)
     t0 = time.perf_counter()
@@ -118,21 +119,26 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
             run = h.run()
     seconds = time.perf_counter() - t0
     if log_path:
-        with open(log_path, encoding="utf-8", errors="replace") as fh:
-            sys.stderr.write(fh.read())
+        _copy_log(log_path)
         os.unlink(log_path)
     if run == highspy.HighsStatus.kError:
         raise SolverError(f"HiGHS failed: {h.modelStatusToString(h.getModelStatus())}")
+    return _raw_solution(model, relax, core.outcome(h, highspy, model.n_cols), seconds)
 
-    ms = h.getModelStatus()
-    MS = highspy.HighsModelStatus
-    info = h.getInfo()
-    has_sol = bool(n == 0 or info.primal_solution_status == 2)  # kSolutionStatusFeasible
-    x = np.asarray(h.getSolution().col_value, float) if has_sol and n else (np.zeros(0) if has_sol else None)
-    st = map_status(MS(ms).name, has_sol)
+
+def _copy_log(path: str) -> None:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        sys.stderr.write(fh.read())
+
+
+def _raw_solution(model: CompiledModel, relax: bool, out: dict[str, Any], seconds: float) -> RawSolution:
+    """Our result from a run's outcome (``_highs_core.outcome``)."""
+    n = model.n_cols
+    x = out["x"]
+    st = map_status(out["status"], x is not None)
     if st is None:
-        raise SolverError(f"HiGHS ended with status '{h.modelStatusToString(ms)}'")
-    if MS(ms) == MS.kModelEmpty:
+        raise SolverError(f"HiGHS ended with status '{out['message']}'")
+    if out["status"] == "kModelEmpty":
         x = np.zeros(n)
     if x is not None and not relax:
         x = np.where(np.asarray(model.integrality) == 1, np.round(x), x)
@@ -140,8 +146,7 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
     if relax or st == Status.OPTIMAL and objective is not None and n == 0:
         bound = objective
     else:
-        b = getattr(info, "mip_dual_bound", math.nan)
-        bound = float(b) if b is not None and math.isfinite(b) and abs(b) < _INF else None
+        bound = out["dual_bound"]
         if st == Status.OPTIMAL and bound is None:
             bound = objective
     return RawSolution(
@@ -150,7 +155,66 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
         objective=objective,
         bound=bound,
         solver="highs",
-        version=f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}",
+        version=out["version"],
         seconds=seconds,
-        message=h.modelStatusToString(ms),
+        message=out["message"],
     )
+
+
+#: loads ``_highs_core`` by its path and runs it on the folder given: no ``portfolio_opt`` import
+_CHILD = ("import importlib.util, sys; s = importlib.util.spec_from_file_location('_portfolio_opt_highs_core', "
+          "sys.argv[1]); m = importlib.util.module_from_spec(s); s.loader.exec_module(m); sys.exit(m.main(sys.argv[2]))")
+
+
+def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
+                        on_start: Callable[[subprocess.Popen[bytes]], None] | None = None) -> RawSolution:
+    """:func:`solve_highs` in a process of its own, which the caller can end at any time.
+
+    ``on_start(proc)`` is called once the process runs; killing ``proc`` ends the
+    run at once (then this raises :class:`SolverError`).  The race uses it: inside
+    some root-node heuristics HiGHS checks neither its time limit nor its interrupt
+    callback, so an in-process run could keep the race waiting long after CBC had
+    proved the optimum (``_highs_core``).
+    """
+    if not sys.executable:  # pragma: no cover - an embedded interpreter without a python to start
+        raise SolverError("no Python executable to run HiGHS in a process of its own")
+    settings = _settings(model, options, False)
+    with tempfile.TemporaryDirectory(prefix="portfolio-highs-") as work:
+        arrays = _arrays(model, False)
+        if options.warm_start is not None and model.n_cols:
+            arrays["warm_start"] = np.asarray(options.warm_start, float)
+        np.savez(os.path.join(work, "model.npz"), **arrays)
+        log_path = os.path.join(work, "highs.log")
+        if options.msg:
+            settings["log_file"] = log_path
+        with open(os.path.join(work, "settings.json"), "w", encoding="utf-8") as fh:
+            json.dump(settings, fh)
+        env = dict(os.environ)  # the parent's import path, so that the child finds numpy and highspy as it did
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        t0 = time.perf_counter()
+        with open(os.path.join(work, "output.txt"), "wb") as output:
+            proc = subprocess.Popen([sys.executable, "-c", _CHILD, core.__file__, work], cwd=work, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+            try:
+                if on_start is not None:
+                    on_start(proc)
+                proc.wait()
+            except BaseException:
+                proc.kill()
+                proc.wait()
+                raise
+        seconds = time.perf_counter() - t0
+        if options.msg and os.path.exists(log_path):
+            _copy_log(log_path)
+        result = os.path.join(work, "result.json")
+        if proc.returncode != 0 or not os.path.exists(result):
+            with open(os.path.join(work, "output.txt"), encoding="utf-8", errors="replace") as fh:
+                tail = " | ".join(fh.read().strip().splitlines()[-3:])
+            raise SolverError(f"HiGHS's process ended with code {proc.returncode}" + (f": {tail}" if tail else ""))
+        with open(result, encoding="utf-8") as fh:
+            out = json.load(fh)
+        if "error" in out:
+            raise SolverError(out["error"])
+        out["x"] = np.load(os.path.join(work, "x.npy")) if out.pop("has_solution") and model.n_cols else (
+            np.zeros(0) if not model.n_cols else None)
+        return _raw_solution(model, False, out, seconds)  # the process: start-up included
