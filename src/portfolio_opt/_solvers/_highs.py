@@ -17,6 +17,7 @@ from ..errors import SolverError
 from . import _highs_core as core
 from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance
 from ._quiet import stdout_to_stderr
+
 _scheduler_threads: int | None = None  # the thread count of the process' HiGHS scheduler
 
 
