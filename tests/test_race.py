@@ -8,6 +8,7 @@ a failing solver leaves the other's answer, and that batches never race.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -48,8 +49,11 @@ def _knapsack(n=8, seed=0):
                          col_hi=np.ones(n), integrality=np.ones(n, dtype=np.int8))
 
 
+_PYTHON = sys.executable  # tests below may hide it from the library
+
+
 def _sleeper(seconds):
-    return subprocess.Popen([sys.executable, "-c", f"import time; time.sleep({seconds})"])
+    return subprocess.Popen([_PYTHON, "-c", f"import time; time.sleep({seconds})"])
 
 
 def _stuck_highs(hung):
@@ -157,6 +161,14 @@ def test_a_portfolio_worth_the_known_bound_ends_the_race(monkeypatch):
 
 
 def test_a_failing_solver_leaves_the_other_answer(monkeypatch):
+    m = _knapsack()
+    best = solve(m, SolverOptions(), "highs")
+    with monkeypatch.context() as mp:  # HiGHS's process cannot even start: CBC's answer stands
+        mp.setattr(_pulp, "solve_pulp", _cbc_after(0.5, dataclasses.replace(best, solver="cbc")))
+        mp.setattr(sys, "executable", "/nonexistent/python")
+        raw = solve(m, SolverOptions(), "race")
+    assert raw.status == Status.OPTIMAL and raw.solver == "cbc" and raw.objective == pytest.approx(best.objective)
+
     def broken_cbc(model, options, solver="cbc"):
         raise po.SolverError("CBC crashed")
 

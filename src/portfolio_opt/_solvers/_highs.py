@@ -194,8 +194,11 @@ def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         t0 = time.perf_counter()
         with open(os.path.join(work, "output.txt"), "wb") as output:
-            proc = subprocess.Popen([sys.executable, "-c", _CHILD, core.__file__, work], cwd=work, env=env,
-                                    stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+            try:
+                proc = subprocess.Popen([sys.executable, "-c", _CHILD, core.__file__, work], cwd=work, env=env,
+                                        stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+            except OSError as exc:
+                raise SolverError(f"could not start HiGHS's process ({sys.executable}): {exc}") from None
             try:
                 if on_start is not None:
                     on_start(proc)
