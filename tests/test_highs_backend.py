@@ -151,3 +151,50 @@ def test_the_script_writes_the_outcome_of_its_run(tmp_path):
     out = json.loads((tmp_path / "result.json").read_text())
     assert out["status"] == "kOptimal" and out["has_solution"] and out["dual_bound"] == pytest.approx(best)
     assert float(model.c @ np.load(tmp_path / "x.npy").round()) == pytest.approx(best)
+
+
+def _slow_model(n=400, m=25, seed=3):
+    """A multidimensional knapsack HiGHS does not prove in a fraction of a second."""
+    rng = np.random.default_rng(seed)
+    W = rng.integers(1, 1000, (m, n)).astype(float)
+    c = (W.sum(axis=0) / m + rng.integers(1, 500, n)).astype(float)
+    return CompiledModel(c=c, A=sp.csr_matrix(W), row_lo=np.full(m, -np.inf), row_hi=W.sum(axis=1) * 0.5,
+                         col_lo=np.zeros(n), col_hi=np.ones(n), integrality=np.ones(n, dtype=np.int8))
+
+
+def test_a_highs_process_ended_at_its_deadline_answers_with_its_last_portfolio():
+    from portfolio_opt._solvers._highs import solve_highs_process
+
+    model = _slow_model()
+    # HiGHS's own limit far away, the deadline at 1.5 s: the process is ended, its last portfolio kept
+    r = solve_highs_process(model, SolverOptions(time_limit=120.0), deadline=1.5)
+    assert r.status == Status.FEASIBLE and "past its time limit; its last portfolio" in r.message
+    assert 1.5 <= r.seconds < 10.0
+    assert np.all(model.A @ r.x <= model.row_hi + 1e-9) and r.objective == pytest.approx(float(model.c @ r.x))
+    assert r.bound is not None and r.bound >= r.objective
+    lp = solve(model, SolverOptions(), "highs", relax=True)  # every valid bound is at most the LP's
+    assert r.bound <= lp.objective + 1e-6
+
+
+def test_auto_sized_highs_runs_keep_their_time_limit(monkeypatch):
+    import portfolio_opt._solvers as solvers
+    from portfolio_opt._solvers import _highs
+
+    seen = []
+    real = _highs.solve_highs_process
+
+    def watched(model, options, **kw):
+        seen.append(kw.get("deadline"))
+        return real(model, options, **kw)
+
+    monkeypatch.setattr(_highs, "solve_highs_process", watched)
+    monkeypatch.setattr(solvers, "HIGHS_PROCESS_COLUMNS", 100)
+    model, best = _knapsack(0, n=10)
+    assert solve(model, SolverOptions(time_limit=5.0), "highs").objective == pytest.approx(best)
+    assert seen == []  # small models stay in-process
+    big = _slow_model()
+    r = solve(big, SolverOptions(time_limit=1.0), "highs")
+    assert seen == [3.0]  # the limit and a grace of 2 s
+    assert r.status in (Status.FEASIBLE, Status.OPTIMAL) and r.seconds < 10.0
+    solve(big, SolverOptions(), "highs", relax=True)  # no limit or an LP: in-process
+    assert seen == [3.0]

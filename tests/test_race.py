@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 import portfolio_opt as po
 from oracle import brute_force, feasible
 from strategies import small_requests
-from portfolio_opt._solvers import (CompiledModel, RawSolution, SolverOptions, Status, _better_of, _pulp,
+from portfolio_opt._solvers import (CompiledModel, RawSolution, SolverOptions, Status, _better_of, _pulp, _race,
                                     available_backends, no_race, racing_allowed, solve)
 from portfolio_opt._solvers import _highs as highs_mod
 from portfolio_opt.analysis.scenarios import Scenario, run_scenarios
@@ -143,6 +143,26 @@ def test_a_solver_far_past_the_time_limit_is_ended(monkeypatch):
     assert "ended 2 s after the time limit" in raw.message
     assert 3.0 <= raw.seconds < 10.0  # the limit, then the grace of 2 s; not the 60 s HiGHS would take
     assert hung and hung[0].returncode not in (None, 0)
+
+
+def test_a_highs_ended_past_the_limit_still_lends_its_portfolio_and_bound(monkeypatch):
+    # ended after the grace, HiGHS answers with its last portfolio and bound (solve_highs_process):
+    # the race combines it with CBC's as for two runs stopped at the limit
+    m = _knapsack()
+    hung = []
+
+    def highs_with_a_last_portfolio(model, options, on_start=None):
+        try:
+            _stuck_highs(hung)(model, options, on_start)
+        except po.SolverError:
+            return RawSolution(Status.FEASIBLE, np.ones(8), 15.0, 18.0, "highs", "1", 3.0, "ended; its last portfolio")
+
+    monkeypatch.setattr(highs_mod, "solve_highs_process", highs_with_a_last_portfolio)
+    at_the_limit = RawSolution(Status.FEASIBLE, np.zeros(8), 12.0, 20.0, "cbc", "test", 1.0)
+    monkeypatch.setattr(_pulp, "solve_pulp", _cbc_after(1.0, at_the_limit))
+    raw = _race(m, SolverOptions(time_limit=1.0))
+    assert (raw.status, raw.solver, raw.objective, raw.bound) == (Status.FEASIBLE, "highs", 15.0, 18.0)
+    assert hung and hung[0].returncode not in (None, 0) and 3.0 <= raw.seconds < 10.0
 
 
 def test_a_portfolio_worth_the_known_bound_ends_the_race(monkeypatch):

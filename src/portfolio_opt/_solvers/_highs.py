@@ -77,13 +77,8 @@ def _arrays(model: CompiledModel, relax: bool) -> dict[str, np.ndarray]:
     }
 
 
-def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = False,
-                stop: Callable[[], bool] | None = None) -> RawSolution:
-    """Solve ``model`` (a maximisation) with HiGHS; ``relax`` drops integrality (LP).
-
-    ``stop``, when given, is asked at HiGHS's MIP interrupt checks; True ends
-    the run as if at a limit (``feasible`` with the incumbent, or ``no_solution``).
-    """
+def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = False) -> RawSolution:
+    """Solve ``model`` (a maximisation) with HiGHS, in this process; ``relax`` drops integrality (LP)."""
     try:
         import highspy
     except ImportError as exc:  # pragma: no cover - a core dependency
@@ -108,8 +103,6 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
     warm = options.warm_start if options.warm_start is not None and not relax else None
     if not core.load(h, highspy, _arrays(model, relax), warm):
         raise SolverError("HiGHS rejected the model (passModel returned an error)")
-    if stop is not None and not relax:
-        h.cbMipInterrupt.subscribe(lambda e: e.interrupt() if stop() else None)
     t0 = time.perf_counter()
     with stdout_to_stderr():
         run = h.run()
@@ -168,14 +161,18 @@ _CHILD = ("import importlib.util, sys; s = importlib.util.spec_from_file_locatio
 
 
 def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
-                        on_start: Callable[[subprocess.Popen[bytes]], None] | None = None) -> RawSolution:
-    """:func:`solve_highs` in a process of its own, which the caller can end at any time.
+                        on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+                        deadline: float | None = None) -> RawSolution:
+    """:func:`solve_highs` in a process of its own, which can be ended at any time.
 
-    ``on_start(proc)`` is called once the process runs; killing ``proc`` ends the
-    run at once (then this raises :class:`SolverError`).  The race uses it: inside
-    some root-node heuristics HiGHS checks neither its time limit nor its interrupt
-    callback, so an in-process run could keep the race waiting long after CBC had
-    proved the optimum (``_highs_core``).
+    Inside some root-node heuristics HiGHS checks neither its time limit nor its
+    interrupt callback (``_highs_core``): in-process, a run can go on long past its
+    limit, and the race could not stop it when CBC had proved the optimum.  Here
+    the process is ended ``deadline`` seconds after it started, if given, and
+    ``on_start(proc)`` lets the caller end it (``proc.kill()``) at any time.  A run
+    ended early answers with the last portfolio HiGHS found and the dual bound of
+    that moment (status ``feasible``); with none, ``no_solution`` when the deadline
+    ended it, :class:`SolverError` when the caller did.
     """
     if not sys.executable:  # pragma: no cover - an embedded interpreter without a python to start
         raise SolverError("no Python executable to run HiGHS in a process of its own")
@@ -193,6 +190,7 @@ def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
         env = dict(os.environ)  # the parent's import path, so that the child finds numpy and highspy as it did
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         t0 = time.perf_counter()
+        timed_out = False
         with open(os.path.join(work, "output.txt"), "wb") as output:
             try:
                 proc = subprocess.Popen([sys.executable, "-c", _CHILD, core.__file__, work], cwd=work, env=env,
@@ -202,7 +200,12 @@ def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
             try:
                 if on_start is not None:
                     on_start(proc)
-                proc.wait()
+                try:
+                    proc.wait(timeout=deadline)
+                except subprocess.TimeoutExpired:
+                    timed_out = True
+                    proc.kill()
+                    proc.wait()
             except BaseException:
                 proc.kill()
                 proc.wait()
@@ -212,6 +215,9 @@ def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
             _copy_log(log_path)
         result = os.path.join(work, "result.json")
         if proc.returncode != 0 or not os.path.exists(result):
+            early = _ended_early(model, work, seconds, timed_out)
+            if early is not None:
+                return early
             with open(os.path.join(work, "output.txt"), encoding="utf-8", errors="replace") as fh:
                 tail = " | ".join(fh.read().strip().splitlines()[-3:])
             raise SolverError(f"HiGHS's process ended with code {proc.returncode}" + (f": {tail}" if tail else ""))
@@ -222,3 +228,19 @@ def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
         out["x"] = np.load(os.path.join(work, "x.npy")) if out.pop("has_solution") and model.n_cols else (
             np.zeros(0) if not model.n_cols else None)
         return _raw_solution(model, False, out, seconds)  # the process: start-up included
+
+
+def _ended_early(model: CompiledModel, work: str, seconds: float, timed_out: bool) -> RawSolution | None:
+    """The answer of a HiGHS process ended before it finished: its last portfolio, if any."""
+    why = f"ended after {seconds:.1f} s, past its time limit" if timed_out else f"ended after {seconds:.1f} s"
+    info = os.path.join(work, "incumbent.json")
+    if not os.path.exists(info):
+        if not timed_out:
+            return None
+        return RawSolution(status=Status.NO_SOLUTION, x=None, objective=None, bound=None, solver="highs",
+                           version=highs_version(), seconds=seconds, message=f"{why}, before finding a portfolio")
+    with open(info, encoding="utf-8") as fh:
+        inc = json.load(fh)
+    out = {"status": "kInterrupt", "message": f"{why}; its last portfolio", "dual_bound": inc["dual_bound"],
+           "version": inc["version"], "x": np.load(os.path.join(work, "incumbent.npy"))}
+    return _raw_solution(model, False, out, seconds)

@@ -11,7 +11,9 @@ highspy alone (~0.25 s).
 
 Script use: ``WORKDIR`` holds ``model.npz`` (the arrays, columnwise) and
 ``settings.json``; the run writes ``result.json`` and, with a solution,
-``x.npy``.
+``x.npy``; while it runs, each better portfolio goes to ``incumbent.npy`` with
+the dual bound of that moment in ``incumbent.json`` (what is left when the
+process is ended early).
 """
 
 from __future__ import annotations
@@ -83,6 +85,18 @@ def outcome(h: Any, highspy: Any, n: int) -> dict[str, Any]:
     }
 
 
+def _save_incumbent(workdir: str, data: Any, version: str) -> None:
+    """Keep the run's latest portfolio and dual bound, for a caller that ends the process early."""
+    x = np.asarray(data.mip_solution, float)
+    b = float(data.mip_dual_bound)
+    np.save(os.path.join(workdir, "incumbent.part.npy"), x)
+    os.replace(os.path.join(workdir, "incumbent.part.npy"), os.path.join(workdir, "incumbent.npy"))
+    tmp = os.path.join(workdir, "incumbent.json.part")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump({"dual_bound": b if np.isfinite(b) and abs(b) < INF else None, "version": version}, fh)
+    os.replace(tmp, os.path.join(workdir, "incumbent.json"))
+
+
 def main(workdir: str) -> int:
     """Run HiGHS on ``workdir``'s model and write its outcome there (the script's entry point)."""
     import highspy
@@ -94,6 +108,9 @@ def main(workdir: str) -> int:
     h = highspy.Highs()
     configure(h, settings)
     warm = a.pop("warm_start", None)
+    if a["integrality"].any():
+        version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+        h.cbMipImprovingSolution.subscribe(lambda e: _save_incumbent(workdir, e.data_out, version))
     out: dict[str, Any]
     if not load(h, highspy, a, warm):
         out = {"error": "HiGHS rejected the model (passModel returned an error)"}
