@@ -183,8 +183,7 @@ def _solve(model: CompiledModel, options: SolverOptions, backend: str, relax: bo
         if not relax and options.time_limit is not None and model.n_cols >= HIGHS_PROCESS_COLUMNS:
             from ._highs import solve_highs_process
 
-            grace = _race_grace(options.time_limit)
-            return solve_highs_process(model, options, deadline=float(options.time_limit) + float(grace or 0))
+            return solve_highs_process(model, options, deadline=_deadline(options.time_limit))
         from ._highs import solve_highs
 
         return solve_highs(model, options, relax=relax)
@@ -201,9 +200,14 @@ def _solve(model: CompiledModel, options: SolverOptions, backend: str, relax: bo
 _RACE_START_WAIT = 5.0
 
 
-def _race_grace(time_limit: float | None) -> float | None:
-    """How long past the time limit the race waits for the second solver once the first has stopped."""
+def _grace(time_limit: float | None) -> float | None:
+    """How long past its time limit a HiGHS process may run before it is ended (and the race waits)."""
     return None if time_limit is None else max(2.0, 0.1 * float(time_limit))
+
+
+def _deadline(time_limit: float | None) -> float | None:
+    """Seconds after which a HiGHS process is ended: the limit and its :func:`_grace`."""
+    return None if time_limit is None else float(time_limit) + float(_grace(time_limit) or 0.0)
 
 
 def _proved(r: object, model: CompiledModel, options: SolverOptions) -> bool:
@@ -221,9 +225,9 @@ def _race(model: CompiledModel, options: SolverOptions) -> RawSolution:
     """HiGHS and CBC side by side, one thread each, each in a process of its own.
 
     The first to *prove* its answer (optimal or infeasible, or a portfolio worth
-    ``options.known_bound``) wins and the other's process is ended at once; when both stop at the time limit, the better
-    portfolio is kept with the smaller of the two bounds (each is a valid
-    bound).  One that is still running :func:`_race_grace` after the limit
+    ``options.known_bound``) wins and the other's process is ended at once; when
+    both stop at the time limit, the better portfolio is kept with the smaller of
+    the two bounds (each is a valid bound).  One that is still running :func:`_grace` after the limit
     while the other has stopped is ended too, and the other's answer stands:
     HiGHS can spend many seconds past its limit in a root-node heuristic that
     checks neither the limit nor an interrupt (``_highs_core``), which used to
@@ -280,7 +284,7 @@ def _race(model: CompiledModel, options: SolverOptions) -> RawSolution:
             return list(finished)
 
     threads = [threading.Thread(target=run, args=("cbc", run_cbc), name="portfolio_opt-race-cbc", daemon=True)]
-    grace = _race_grace(options.time_limit)
+    grace = _grace(options.time_limit)
     try:
         threads[0].start()
         # HiGHS starts once CBC runs: writing CBC's MPS file while HiGHS's model is saved slowed both

@@ -100,8 +100,7 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
         highspy.Highs.resetGlobalScheduler(True)
     _scheduler_threads = settings["threads"]
     core.configure(h, settings)
-    warm = options.warm_start if options.warm_start is not None and not relax else None
-    if not core.load(h, highspy, _arrays(model, relax), warm):
+    if not core.load(h, highspy, _arrays(model, relax), None if relax else options.warm_start):
         raise SolverError("HiGHS rejected the model (passModel returned an error)")
     t0 = time.perf_counter()
     with stdout_to_stderr():
@@ -225,8 +224,7 @@ def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
             out = json.load(fh)
         if "error" in out:
             raise SolverError(out["error"])
-        out["x"] = np.load(os.path.join(work, "x.npy")) if out.pop("has_solution") and model.n_cols else (
-            np.zeros(0) if not model.n_cols else None)
+        out["x"] = np.load(os.path.join(work, "x.npy")) if out.pop("has_solution") else None
         return _raw_solution(model, False, out, seconds)  # the process: start-up included
 
 
