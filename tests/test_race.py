@@ -129,6 +129,26 @@ def test_highs_is_stopped_when_cbc_proves_first(monkeypatch):
     assert started and started[0].returncode not in (None, 0)  # HiGHS's process was ended, it did not finish
 
 
+def test_highs_is_not_started_when_cbc_proves_within_the_delay(monkeypatch):
+    from portfolio_opt import _solvers
+
+    m = _knapsack()
+    proven = solve(m, SolverOptions(), "highs")
+    proof = RawSolution(Status.OPTIMAL, proven.x, proven.objective, proven.objective, "cbc", "test", 0.1)
+    started = []
+    _watch_highs(monkeypatch, started)
+    monkeypatch.setattr(_pulp, "solve_pulp", _cbc_after(0.1, proof))
+    monkeypatch.setattr(_solvers, "_RACE_HIGHS_DELAY", 30.0)  # generous: a loaded machine must not flake
+    raw = solve(m, SolverOptions(), "race")
+    assert raw.solver == "cbc" and raw.status == Status.OPTIMAL and "before highs was started" in raw.message
+    assert raw.seconds < 10 and started == []
+    # past the delay HiGHS does start: a CBC still running then no longer keeps it waiting
+    monkeypatch.setattr(_solvers, "_RACE_HIGHS_DELAY", 0.0)
+    monkeypatch.setattr(_pulp, "solve_pulp", _cbc_after(60.0, proof))
+    raw = solve(m, SolverOptions(), "race")
+    assert raw.solver == "highs" and raw.status == Status.OPTIMAL and started
+
+
 def test_a_solver_far_past_the_time_limit_is_ended(monkeypatch):
     # CBC stops at the 1 s limit with a portfolio; a HiGHS stuck past its limit (as in its root heuristics
     # on large models) is ended after the grace period and CBC's answer stands

@@ -198,6 +198,10 @@ def _solve(model: CompiledModel, options: SolverOptions, backend: str, relax: bo
 
 #: seconds HiGHS waits at most for the race's CBC process to start
 _RACE_START_WAIT = 5.0
+#: HiGHS's process starts only when CBC has not answered this many seconds after it started:
+#: models CBC proves at once then never pay for that process (mknap1-6: race 0.15 s -> 0.12 s,
+#: the same as CBC alone; medians of 10), and HiGHS still gets its whole time limit
+_RACE_HIGHS_DELAY = 0.2
 
 
 def _grace(time_limit: float | None) -> float | None:
@@ -227,7 +231,8 @@ def _race(model: CompiledModel, options: SolverOptions) -> RawSolution:
     The first to *prove* its answer (optimal or infeasible, or a portfolio worth
     ``options.known_bound``) wins and the other's process is ended at once; when
     both stop at the time limit, the better portfolio is kept with the smaller of
-    the two bounds (each is a valid bound).  One that is still running :func:`_grace` after the limit
+    the two bounds (each is a valid bound).  HiGHS starts :data:`_RACE_HIGHS_DELAY`
+    after CBC, and not at all when CBC has proved the answer by then.  One that is still running :func:`_grace` after the limit
     while the other has stopped is ended too, and the other's answer stands:
     HiGHS can spend many seconds past its limit in a root-node heuristic that
     checks neither the limit nor an interrupt (``_highs_core``), which used to
@@ -289,6 +294,8 @@ def _race(model: CompiledModel, options: SolverOptions) -> RawSolution:
         threads[0].start()
         # HiGHS starts once CBC runs: writing CBC's MPS file while HiGHS's model is saved slowed both
         started.wait(timeout=_RACE_START_WAIT)
+        with cond:  # a model CBC proves at once never pays for HiGHS's process
+            cond.wait_for(lambda: "cbc" in finished, timeout=_RACE_HIGHS_DELAY)
         if not _proved(box.get("cbc"), model, options):
             threads.append(threading.Thread(
                 target=run, args=("highs", lambda: solve_highs_process(model, one, on_start=register)),
@@ -311,7 +318,8 @@ def _race(model: CompiledModel, options: SolverOptions) -> RawSolution:
         other = "cbc" if winner == "highs" else "highs"
         r = box[winner]
         assert isinstance(r, RawSolution)
-        return dataclasses.replace(r, seconds=seconds, message=f"{r.message}; raced with {other}: {winner} first")
+        how = f"raced with {other}: {winner} first" if len(threads) == 2 else "proved before highs was started"
+        return dataclasses.replace(r, seconds=seconds, message=f"{r.message}; {how}")
     # a HiGHS ended past the limit answers with its last portfolio and bound (``solve_highs_process``)
     answers = {k: box[k] for k in ("highs", "cbc") if isinstance(box.get(k), RawSolution)}
     if len(answers) == 2:
