@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 
 import numpy as np
 import pytest
@@ -65,6 +66,7 @@ def test_changing_the_thread_count_between_solves():
 
 _OUTSIDE_HIGHS = r"""
 import itertools
+import sys
 import numpy as np, scipy.sparse as sp, highspy
 from portfolio_opt._solvers import CompiledModel, SolverOptions, solve
 from portfolio_opt._solvers import _highs
@@ -94,7 +96,6 @@ print("ok")
 def test_highs_used_outside_the_library_with_another_thread_count():
     """A caller's own highspy runs (another thread count) must not make ours fail with "Not Set"."""
     import subprocess
-    import sys
 
     out = subprocess.run([sys.executable, "-c", _OUTSIDE_HIGHS], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
@@ -198,3 +199,52 @@ def test_auto_sized_highs_runs_keep_their_time_limit(monkeypatch):
     assert r.status in (Status.FEASIBLE, Status.OPTIMAL) and r.seconds < 10.0
     solve(big, SolverOptions(), "highs", relax=True)  # no limit or an LP: in-process
     assert seen == [3.0]
+
+
+def _process_sized(monkeypatch):
+    import portfolio_opt._solvers as solvers
+
+    monkeypatch.setattr(solvers, "HIGHS_PROCESS_COLUMNS", 5)
+    return _knapsack(1)
+
+
+def test_highs_runs_in_process_when_its_process_cannot_start(monkeypatch):
+    # an embedding whose sys.executable is no Python that can be started: the answer still comes
+    model, best = _process_sized(monkeypatch)
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    r = solve(model, SolverOptions(time_limit=5.0), "highs")
+    assert r.status == Status.OPTIMAL and r.objective == pytest.approx(best)
+    assert "run in this process: could not start HiGHS's process (/nonexistent/python)" in r.message
+    # what a user sees
+    import pandas as pd
+
+    import portfolio_opt as po
+
+    df = pd.DataFrame({"id": list("ABCDEF"), "cost": [4, 3, 2, 5, 1, 3], "value": [10, 7, 5, 9, 1, 4]})
+    res = po.select(po.Problem.from_frame(df, budget=9), solver="highs", time_limit=5)
+    assert res.status.value == "optimal" and res.objective == 22.0  # A, B, C
+    assert "run in this process" in res.solver.message and res.to_dict()["solver"]["message"] == res.solver.message
+
+
+def test_highs_runs_in_process_when_its_process_fails_before_highs_ran(monkeypatch):
+    from portfolio_opt._solvers import _highs
+
+    model, best = _process_sized(monkeypatch)
+    # a Python without highspy (say) exits before HiGHS ran
+    monkeypatch.setattr(_highs, "_CHILD", "import sys; sys.stderr.write('No module named highspy'); sys.exit(1)")
+    r = solve(model, SolverOptions(time_limit=5.0), "highs")
+    assert r.status == Status.OPTIMAL and r.objective == pytest.approx(best)
+    assert "before HiGHS ran" in r.message and "No module named highspy" in r.message
+
+
+def test_a_highs_process_that_fails_once_highs_ran_is_an_error(monkeypatch):
+    # HiGHS itself failed (a crash, say): running it again in the caller's process could take the caller down
+    from portfolio_opt._solvers import _highs
+    from portfolio_opt.errors import SolverError
+
+    model, _ = _process_sized(monkeypatch)
+    monkeypatch.setattr(_highs, "_CHILD", "import os, sys; open(os.path.join(sys.argv[2], 'started'), 'wb').close(); "
+                                          "sys.exit(3)")
+    with pytest.raises(SolverError, match="HiGHS.s process ended with code 3") as info:
+        solve(model, SolverOptions(time_limit=5.0), "highs")
+    assert not isinstance(info.value, _highs.ProcessUnavailable)

@@ -204,7 +204,8 @@ def select(
         x, complete = _tie_break(problem, comp, x, opts, solver, deadline=_deadline(time_limit, t0))
         tie = True if complete else "incomplete"
     seconds = raw.seconds if x is raw.x else time.perf_counter() - t0
-    info = SolverInfo(raw.solver, raw.version, seconds, {"name": solver, **opts.as_dict(), "tie_break": tie})
+    info = SolverInfo(raw.solver, raw.version, seconds, {"name": solver, **opts.as_dict(), "tie_break": tie},
+                      raw.message)
     if raw.status.has_solution and x is not None:
         starts = comp.starts(x)
         bad = check_portfolio(problem, starts)

@@ -37,12 +37,18 @@ _TOL = 1e-6
 
 @dataclasses.dataclass(frozen=True)
 class SolverInfo:
-    """Which solver ran, its version, the wall time and the options it was given."""
+    """Which solver ran, its version, the wall time, the options it was given and what it said.
+
+    ``message`` is the solver's own account of the run: its status line, how a
+    race ended (``"raced with cbc: highs first"``), or why HiGHS ran in this
+    process.
+    """
 
     name: str
     version: str
     seconds: float
     options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    message: str = ""
 
 
 def _starts_array(problem: Problem, starts: Mapping[str, int] | pd.Series | np.ndarray) -> np.ndarray:
@@ -350,6 +356,7 @@ class PortfolioResult:
                 "version": self.solver.version,
                 "seconds": round(float(self.solver.seconds), 6),
                 "options": dict(self.solver.options),
+                "message": self.solver.message,
             },
             "diagnosis": list(self.diagnosis),
         }

@@ -180,11 +180,17 @@ def _solve(model: CompiledModel, options: SolverOptions, backend: str, relax: bo
     if name == "race" and not relax:
         return _race(model, options)
     if name in ("highs", "race"):
-        if not relax and options.time_limit is not None and model.n_cols >= HIGHS_PROCESS_COLUMNS:
-            from ._highs import solve_highs_process
-
-            return solve_highs_process(model, options, deadline=_deadline(options.time_limit))
         from ._highs import solve_highs
+
+        if not relax and options.time_limit is not None and model.n_cols >= HIGHS_PROCESS_COLUMNS:
+            from ._highs import ProcessUnavailable, solve_highs_process
+
+            try:
+                return solve_highs_process(model, options, deadline=_deadline(options.time_limit))
+            except ProcessUnavailable as exc:  # HiGHS never ran: run it here, where its limit may overrun
+                r = solve_highs(model, options)
+                note = f"run in this process: {exc}; HiGHS may overrun its time limit here"
+                return dataclasses.replace(r, message=f"{r.message}; {note}" if r.message else note)
 
         return solve_highs(model, options, relax=relax)
     if relax:

@@ -159,6 +159,11 @@ _CHILD = ("import importlib.util, sys; s = importlib.util.spec_from_file_locatio
           "sys.argv[1]); m = importlib.util.module_from_spec(s); s.loader.exec_module(m); sys.exit(m.main(sys.argv[2]))")
 
 
+class ProcessUnavailable(SolverError):
+    """HiGHS's process could not run here (no Python to start, or it could not import highspy):
+    HiGHS itself never ran, so running it in the caller's process instead is safe."""
+
+
 def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
                         on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
                         deadline: float | None = None) -> RawSolution:
@@ -171,10 +176,12 @@ def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
     ``on_start(proc)`` lets the caller end it (``proc.kill()``) at any time.  A run
     ended early answers with the last portfolio HiGHS found and the dual bound of
     that moment (status ``feasible``); with none, ``no_solution`` when the deadline
-    ended it, :class:`SolverError` when the caller did.
+    ended it, :class:`SolverError` when the caller did.  :class:`ProcessUnavailable`
+    when the process could not start or failed before HiGHS ran (an embedding
+    whose ``sys.executable`` is not this Python, say).
     """
     if not sys.executable:  # pragma: no cover - an embedded interpreter without a python to start
-        raise SolverError("no Python executable to run HiGHS in a process of its own")
+        raise ProcessUnavailable("no Python executable to run HiGHS in a process of its own")
     settings = _settings(model, options, False)
     with tempfile.TemporaryDirectory(prefix="portfolio-highs-") as work:
         arrays = _arrays(model, False)
@@ -195,7 +202,7 @@ def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
                 proc = subprocess.Popen([sys.executable, "-c", _CHILD, core.__file__, work], cwd=work, env=env,
                                         stdin=subprocess.DEVNULL, stdout=output, stderr=output)
             except OSError as exc:
-                raise SolverError(f"could not start HiGHS's process ({sys.executable}): {exc}") from None
+                raise ProcessUnavailable(f"could not start HiGHS's process ({sys.executable}): {exc}") from None
             try:
                 if on_start is not None:
                     on_start(proc)
@@ -219,7 +226,10 @@ def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
                 return early
             with open(os.path.join(work, "output.txt"), encoding="utf-8", errors="replace") as fh:
                 tail = " | ".join(fh.read().strip().splitlines()[-3:])
-            raise SolverError(f"HiGHS's process ended with code {proc.returncode}" + (f": {tail}" if tail else ""))
+            why = f"HiGHS's process ended with code {proc.returncode}" + (f": {tail}" if tail else "")
+            if proc.returncode > 0 and not os.path.exists(os.path.join(work, core.STARTED)):
+                raise ProcessUnavailable(f"{why} (before HiGHS ran; {sys.executable})")
+            raise SolverError(why)
         with open(result, encoding="utf-8") as fh:
             out = json.load(fh)
         if "error" in out:

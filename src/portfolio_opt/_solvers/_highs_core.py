@@ -10,7 +10,8 @@ Nothing here imports ``portfolio_opt``: the process starts with numpy and
 highspy alone (~0.25 s).
 
 Script use: ``WORKDIR`` holds ``model.npz`` (the arrays, columnwise) and
-``settings.json``; the run writes ``result.json`` and, with a solution,
+``settings.json``; the run writes ``started`` once highspy is imported and the
+model read, then ``result.json`` and, with a solution,
 ``x.npy``; while it runs, each better portfolio goes to ``incumbent.npy`` with
 the dual bound of that moment in ``incumbent.json`` (what is left when the
 process is ended early).
@@ -27,6 +28,8 @@ from typing import Any
 import numpy as np
 
 INF = 1e30  # HiGHS' infinity
+#: written once the process has imported highspy and read its model (before HiGHS runs)
+STARTED = "started"
 
 
 def fin(a: Any) -> np.ndarray:
@@ -105,6 +108,7 @@ def main(workdir: str) -> int:
         a = {k: z[k] for k in z.files}
     with open(os.path.join(workdir, "settings.json"), encoding="utf-8") as fh:
         settings = json.load(fh)
+    open(os.path.join(workdir, STARTED), "wb").close()  # this Python has numpy and highspy: HiGHS runs from here
     h = highspy.Highs()
     configure(h, settings)
     warm = a.pop("warm_start", None)
