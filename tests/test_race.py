@@ -149,6 +149,25 @@ def test_highs_is_not_started_when_cbc_proves_within_the_delay(monkeypatch):
     assert raw.solver == "highs" and raw.status == Status.OPTIMAL and started
 
 
+def test_highs_gets_what_is_left_of_the_time_limit(monkeypatch):
+    from portfolio_opt import _solvers
+
+    m = _knapsack()
+    proven = solve(m, SolverOptions(), "highs")
+    at_the_limit = RawSolution(Status.FEASIBLE, proven.x, proven.objective, proven.objective + 5, "cbc", "test", 2.0)
+    given = []
+
+    def highs(model, options, on_start=None):
+        given.append(options.time_limit)
+        return dataclasses.replace(at_the_limit, solver="highs")
+
+    monkeypatch.setattr(highs_mod, "solve_highs_process", highs)
+    monkeypatch.setattr(_pulp, "solve_pulp", _cbc_after(2.0, at_the_limit))
+    monkeypatch.setattr(_solvers, "_RACE_HIGHS_DELAY", 1.0)  # HiGHS starts a second after CBC
+    solve(m, SolverOptions(time_limit=2.0), "race")
+    assert len(given) == 1 and 0.01 <= given[0] <= 1.0  # not the whole 2 s: the race ends near the caller's limit
+
+
 def test_a_solver_far_past_the_time_limit_is_ended(monkeypatch):
     # CBC stops at the 1 s limit with a portfolio; a HiGHS stuck past its limit (as in its root heuristics
     # on large models) is ended after the grace period and CBC's answer stands

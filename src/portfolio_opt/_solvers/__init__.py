@@ -206,7 +206,7 @@ def _solve(model: CompiledModel, options: SolverOptions, backend: str, relax: bo
 _RACE_START_WAIT = 5.0
 #: HiGHS's process starts only when CBC has not answered this many seconds after it started:
 #: models CBC proves at once then never pay for that process (mknap1-6: race 0.15 s -> 0.12 s,
-#: the same as CBC alone; medians of 10), and HiGHS still gets its whole time limit
+#: the same as CBC alone; medians of 10); HiGHS's time limit is what is left of the race's
 _RACE_HIGHS_DELAY = 0.2
 
 
@@ -238,7 +238,8 @@ def _race(model: CompiledModel, options: SolverOptions) -> RawSolution:
     ``options.known_bound``) wins and the other's process is ended at once; when
     both stop at the time limit, the better portfolio is kept with the smaller of
     the two bounds (each is a valid bound).  HiGHS starts :data:`_RACE_HIGHS_DELAY`
-    after CBC, and not at all when CBC has proved the answer by then.  One that is still running :func:`_grace` after the limit
+    after CBC, and not at all when CBC has proved the answer by then; its time
+    limit is what is left of the caller's.  One that is still running :func:`_grace` after the limit
     while the other has stopped is ended too, and the other's answer stands:
     HiGHS can spend many seconds past its limit in a root-node heuristic that
     checks neither the limit nor an interrupt (``_highs_core``), which used to
@@ -303,8 +304,11 @@ def _race(model: CompiledModel, options: SolverOptions) -> RawSolution:
         with cond:  # a model CBC proves at once never pays for HiGHS's process
             cond.wait_for(lambda: "cbc" in finished, timeout=_RACE_HIGHS_DELAY)
         if not _proved(box.get("cbc"), model, options):
+            # HiGHS's limit runs from the race's start, as CBC's does: the race ends near the caller's limit
+            left = None if one.time_limit is None else max(0.01, float(one.time_limit) - (time.monotonic() - t0))
+            highs_options = dataclasses.replace(one, time_limit=left)
             threads.append(threading.Thread(
-                target=run, args=("highs", lambda: solve_highs_process(model, one, on_start=register)),
+                target=run, args=("highs", lambda: solve_highs_process(model, highs_options, on_start=register)),
                 name="portfolio_opt-race-highs", daemon=True))
             threads[1].start()
         with cond:
