@@ -50,6 +50,23 @@ def square_or_die(x: int) -> int:
     return x * x
 
 
+def threads_inside(_: int) -> tuple:
+    """The thread count a solve gets inside a unit: none named, and 2 named."""
+    from portfolio_opt._solvers import SolverOptions, _threads
+
+    return _threads(SolverOptions()).threads, _threads(SolverOptions(threads=2)).threads
+
+
+def test_batch_units_solve_with_one_thread_unless_told():
+    # the units use the cores; HiGHS's own thread per core in every worker made a sweep 1.4x slower
+    from portfolio_opt._solvers import SolverOptions, _threads
+
+    for ex in ("serial", 2, cf.ThreadPoolExecutor(2)):
+        out = run_batch(threads_inside, [(0,), (1,), (2,)], executor=ex)
+        assert [o.value for o in out] == [(1, 2)] * 3, ex
+    assert _threads(SolverOptions()).threads is None  # outside a batch: the solver chooses
+
+
 def comparable(res):
     summ = res.summary.drop(columns="seconds")
     moves = res.moves.drop(columns=[])

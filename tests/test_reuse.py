@@ -62,6 +62,23 @@ def test_plan_orders_loose_to_tight_and_links_chains():
         assert plan.links[ch[-1]] is False
 
 
+def test_unrelated_scenarios_get_small_units_and_chains_stay_together():
+    # 12 scenarios none of which relaxes another (another objective each): 12 units that spread over
+    # the workers (they were 10 + 2 on two workers)
+    odd = [_knap([3, 20 + k], [[2, 1]], [2]) for k in range(12)]
+    plan = plan_chunks(odd, [("a", "b")] * 12, None, ("a", "b"))
+    assert sorted(len(ch) for ch in plan.chunks) == [1] * 12 and not any(plan.links.values())
+    many = [_knap([3, 2 + k], [[2, 1]], [2]) for k in range(40)]  # 40: units of at most ceil(40 / 16) = 3
+    plan = plan_chunks(many, [("a", "b")] * 40, None, ("a", "b"))
+    assert sorted(k for ch in plan.chunks for k in ch) == list(range(40)) and max(map(len, plan.chunks)) == 3
+    # a budget sweep of 25 with 3 unrelated scenarios: the chain in pieces of 10, 10 and 5
+    sweep = [_knap([3, 2], [[2, 1]], [1 + k / 10]) for k in range(25)]
+    plan = plan_chunks(sweep + odd[:3], [("a", "b")] * 28, _knap([3, 2], [[2, 1]], [10]), ("a", "b"), chunk=10)
+    chains = [ch for ch in plan.chunks if ch[0] < 25]
+    assert sorted(map(len, chains)) == [5, 10, 10] and all(plan.links[a] for ch in chains for a in ch[:-1])
+    assert sorted(k for ch in plan.chunks if ch[0] >= 25 for k in ch) == [25, 26, 27]
+
+
 def _changed(spec, sc):
     s = copy.deepcopy(spec)
     f = sc.get("budget_scale", 1.0)

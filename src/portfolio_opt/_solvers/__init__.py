@@ -48,6 +48,42 @@ def no_race() -> Iterator[None]:
         _no_race -= 1
 
 
+#: nesting depth of :func:`one_thread` (0: a solve's options decide its thread count)
+_one_thread = 0
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Within this block a solve whose options name no thread count uses one thread.
+
+    Batches run their units this way (``analysis.batch``): the units themselves
+    use the cores, and HiGHS would otherwise start a thread per core in every
+    worker, contending for them.  A depth count, like :func:`no_race`, so that
+    units running on the threads of one process do not undo one another.
+
+    Examples
+    --------
+    >>> with one_thread():
+    ...     _threads(SolverOptions()).threads, _threads(SolverOptions(threads=2)).threads
+    (1, 2)
+    >>> _threads(SolverOptions()).threads is None
+    True
+    """
+    global _one_thread
+    _one_thread += 1
+    try:
+        yield
+    finally:
+        _one_thread -= 1
+
+
+def _threads(options: SolverOptions) -> SolverOptions:
+    """``options`` with one thread inside :func:`one_thread` when they name no thread count."""
+    if options.threads is None and _one_thread > 0:
+        return dataclasses.replace(options, threads=1)
+    return options
+
+
 def racing_allowed() -> bool:
     """Whether "auto" may race two solvers here: two cores or more and not inside :func:`no_race`."""
     return _no_race == 0 and (os.cpu_count() or 1) >= 2
@@ -139,6 +175,7 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     proves it wrong: :class:`~portfolio_opt.errors.ValidationError`.
     """
     backend = resolve_backend(backend, model)
+    options = _threads(options)
     raw = _solve(model, options, backend, relax)
     if options.warm_start is not None and not relax and _short_of_bound(model, options, raw):
         raw = _solve(model, dataclasses.replace(options, warm_start=None), backend, relax)

@@ -11,9 +11,11 @@ within g of B's optimum, because B's optimum is at most A's bound.)
 Budget cuts, capacity changes, hires and forced-out projects are such changes,
 so a sweep of them mostly re-proves the same few portfolios.
 :func:`plan_chunks` orders the scenarios of a batch from loose to tight within
-groups of comparable models and cuts them into fixed-size chunks (the same
-chunks on any executor, so every executor returns the same portfolios); for
-each scenario it lists the earlier scenarios of its chunk that relax it.  The
+groups of comparable models, cuts the chains (runs of scenarios each relaxing
+the next) into chunks and puts the scenarios that relax no neighbour in small
+work units of their own, sizes set by the batch size alone (the same chunks on
+any executor, so every executor returns the same portfolios); for each
+scenario it says whether it relaxes the next one of its chunk.  The
 work unit then takes the first of those whose proven portfolio still fits
 (checked in plain arithmetic by :func:`~portfolio_opt.result.check_portfolio`).
 
@@ -85,7 +87,7 @@ def _looseness(model: CompiledModel) -> float:
 
 
 def chunk_size(n: int) -> int:
-    """Scenarios per work unit: a function of the batch size only, so every executor gets the same chunks."""
+    """Longest chain piece per work unit: a function of the batch size only, so every executor gets the same chunks."""
     return max(MIN_CHUNK, -(-n // CHUNKS))
 
 
@@ -125,16 +127,40 @@ def plan_chunks(models: Sequence[CompiledModel], ids: Sequence[Sequence[str]], b
     ref = base if base is not None else (models[0] if models else None)
     sig = [_changed(m, ref) for m in models]
     order = sorted(range(len(models)), key=lambda k: (keys[k], sig[k], -_looseness(models[k]), k))
-    chunks = tuple(tuple(order[i:i + chunk]) for i in range(0, len(order), chunk))
-    links: dict[int, bool] = {}
+    links = {a: keys[a] == keys[b] and relaxes(models[a], models[b]) for a, b in zip(order, order[1:])}
+    # chains (runs of links) are cut into chunks of at most `chunk`; scenarios that relax no neighbour
+    # gain nothing from sharing a work unit, so they go in small ones that spread over the workers
+    # (a batch of 12 unrelated scenarios was 10 + 2 on two workers)
+    single = max(1, -(-len(models) // CHUNKS))
+    chunks: list[tuple[int, ...]] = []
+    unit: list[int] = []
+    loose: list[int] = []
+    for k in order:
+        if unit and links.get(unit[-1]) and len(unit) < chunk:
+            unit.append(k)
+            continue
+        if len(unit) > 1:
+            chunks.append(tuple(unit))
+        elif unit:
+            loose.append(unit[0])
+            if len(loose) == single:
+                chunks.append(tuple(loose))
+                loose = []
+        unit = [k]
+    if len(unit) > 1:
+        chunks.append(tuple(unit))
+    elif unit:
+        loose.append(unit[0])
+    if loose:
+        chunks.append(tuple(loose))
     for ch in chunks:
-        for a, b in zip(ch, ch[1:]):
-            links[a] = keys[a] == keys[b] and relaxes(models[a], models[b])
         links[ch[-1]] = False
+        for a in ch[:-1]:
+            links[a] = bool(links.get(a))
     base_relaxes = frozenset(
         k for k, m in enumerate(models)
         if base is not None and tuple(ids[k]) == tuple(base_ids) and relaxes(base, m))
-    return Plan(chunks, links, base_relaxes)
+    return Plan(tuple(chunks), links, base_relaxes)
 
 
 def reuse(problem: Any, source: Any, label: str, bound_from: Any = None) -> Any | None:
