@@ -13,10 +13,12 @@ ends.  No timing is asserted anywhere.
 Each scenario is solved to a 1% relative gap by default (``--mip-gap 0.01``), warm-started
 from the base portfolio when it is still feasible; scenarios that a looser one's proven
 portfolio settles are not solved (``--no-reuse`` solves all, see ``run_scenarios``).
-Last run (2026-11-29, 2 cores, default settings, ``solver="auto"`` → HiGHS): 1,000
-scenarios, 501 solved and 499 settled by reuse; serial 345 s (2.90 scenarios/s), 2 local
-processes 186 s (5.37/s, 1.85x), Dask LocalCluster with 2 workers 226 s (4.43/s, 1.53x),
-the same portfolios in all three.
+Last run (2026-11-29 14:13-14:25, a fresh clone of 7db1cb3, 2 cores, default settings;
+every solve of a batch on one thread): 1,000 scenarios, 469 solved and 531 settled by reuse;
+serial 293 s (3.41 scenarios/s), 2 local processes 171 s (5.86/s, 1.72x), Dask LocalCluster
+with 2 workers 191 s (5.25/s, 1.54x), the same portfolios in all three.  The run before
+(HiGHS's own thread count in every worker, fixed-size chunks): 501 solved; serial 345 s,
+2 processes 186 s, Dask 226 s.
 
 The Dask run starts a ``distributed.LocalCluster`` (one single-threaded worker process per
 ``--workers``) and is skipped when the ``distributed`` package is missing.

@@ -107,6 +107,15 @@ def test_local_processes_give_the_serial_results():
     assert ser.summary.loc["impossible", "status"] == "infeasible" and par["impossible"].diagnosis
 
 
+def test_a_thread_executor_gives_the_serial_results():
+    # units on two threads of this process solve with HiGHS side by side (one thread each)
+    p = po.problem_from_spec(SPEC)
+    ser = run_scenarios(p, SCENARIOS, executor="serial", solver="highs")
+    with cf.ThreadPoolExecutor(2) as pool:
+        par = run_scenarios(p, SCENARIOS, executor=pool, solver="highs")
+    assert_same(ser, par)
+
+
 def test_dask_local_cluster_agrees_exactly_with_serial():
     distributed = pytest.importorskip("distributed")
     p = po.problem_from_spec(SPEC)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_t
 from ._quiet import stdout_to_stderr
 
 _scheduler_threads: int | None = None  # the thread count of the process' HiGHS scheduler
+_scheduler_lock = threading.Lock()  # solves on several threads of one process (a thread or Dask executor)
 
 
 def highs_version() -> str:
@@ -96,9 +98,10 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
     # asks for another thread count must reset it first, or HiGHS fails with "Not Set".
     # Before our first run the count is unknown (the caller may have run highspy itself).
     global _scheduler_threads
-    if settings["threads"] != _scheduler_threads:
-        highspy.Highs.resetGlobalScheduler(True)
-    _scheduler_threads = settings["threads"]
+    with _scheduler_lock:  # two first solves at once must not both reset it, one under the other's run
+        if settings["threads"] != _scheduler_threads:
+            highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads = settings["threads"]
     core.configure(h, settings)
     if not core.load(h, highspy, _arrays(model, relax), None if relax else options.warm_start):
         raise SolverError("HiGHS rejected the model (passModel returned an error)")
