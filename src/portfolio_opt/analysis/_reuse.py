@@ -131,32 +131,19 @@ def plan_chunks(models: Sequence[CompiledModel], ids: Sequence[Sequence[str]], b
     # chains (runs of links) are cut into chunks of at most `chunk`; scenarios that relax no neighbour
     # gain nothing from sharing a work unit, so they go in small ones that spread over the workers
     # (a batch of 12 unrelated scenarios was 10 + 2 on two workers)
-    single = max(1, -(-len(models) // CHUNKS))
-    chunks: list[tuple[int, ...]] = []
-    unit: list[int] = []
-    loose: list[int] = []
+    runs: list[list[int]] = []
     for k in order:
-        if unit and links.get(unit[-1]) and len(unit) < chunk:
-            unit.append(k)
-            continue
-        if len(unit) > 1:
-            chunks.append(tuple(unit))
-        elif unit:
-            loose.append(unit[0])
-            if len(loose) == single:
-                chunks.append(tuple(loose))
-                loose = []
-        unit = [k]
-    if len(unit) > 1:
-        chunks.append(tuple(unit))
-    elif unit:
-        loose.append(unit[0])
-    if loose:
-        chunks.append(tuple(loose))
+        if runs and links.get(runs[-1][-1]) and len(runs[-1]) < chunk:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    single = max(1, -(-len(models) // CHUNKS))
+    loose = [r[0] for r in runs if len(r) == 1]
+    chunks = [tuple(r) for r in runs if len(r) > 1]
     for ch in chunks:
         links[ch[-1]] = False
-        for a in ch[:-1]:
-            links[a] = bool(links.get(a))
+    links.update((k, False) for k in loose)  # a unit of such scenarios holds no chain
+    chunks += [tuple(loose[i:i + single]) for i in range(0, len(loose), single)]
     base_relaxes = frozenset(
         k for k, m in enumerate(models)
         if base is not None and tuple(ids[k]) == tuple(base_ids) and relaxes(base, m))
