@@ -173,15 +173,76 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     reaching the known bound within ``mip_gap`` is optimal; HiGHS is told to
     stop as soon as it holds one.  A solution worth more than the known bound
     proves it wrong: :class:`~portfolio_opt.errors.ValidationError`.
+
+    A 0-1 model of :data:`._fixing.FIX_COLUMNS` columns or more first goes
+    through reduced-cost fixing (:func:`._fixing.solve_fixed`, not inside
+    :func:`no_fixing`): its LP relaxation's duals fix the columns that no
+    portfolio better than a greedy one can change, and the backend solves the
+    rest (a single-budget portfolio of 100,000 candidates: 2,000 columns left
+    of 100,000, 2.7 s against 16 s with CBC).  Where too few columns are fixed
+    the model is solved whole, with the greedy portfolio as HiGHS's warm start
+    and the LP bound as a bound; the message says which.
     """
     backend = resolve_backend(backend, model)
     options = _threads(options)
-    raw = _solve(model, options, backend, relax)
-    if options.warm_start is not None and not relax and _short_of_bound(model, options, raw):
-        raw = _solve(model, dataclasses.replace(options, warm_start=None), backend, relax)
+    raw = None
+    if not relax and _fixing_allowed():
+        from ._fixing import solve_fixed
+
+        fixing = solve_fixed(model, options, lambda m, o: _solve_checked(m, o, backend))
+        raw = fixing.raw
+        if raw is None and fixing.seconds > 0:  # solved whole, in what is left of the limit
+            left = None if options.time_limit is None else max(0.01, options.time_limit - fixing.seconds)
+            warm = options.warm_start if options.warm_start is not None else fixing.incumbent
+            raw = _solve_checked(model, dataclasses.replace(options, time_limit=left, warm_start=warm), backend)
+            bound = raw.bound
+            if fixing.bound is not None and raw.status != Status.INFEASIBLE:  # the LP bound holds too
+                bound = fixing.bound if bound is None else min(bound, fixing.bound)
+                if raw.objective is not None:
+                    bound = max(bound, raw.objective)
+            raw = dataclasses.replace(raw, bound=bound, seconds=raw.seconds + fixing.seconds,
+                                      message=f"{raw.message}; solved whole ({fixing.note})")
+    if raw is None:
+        raw = _solve_checked(model, options, backend, relax)
     if options.known_bound is not None and not relax:
         raw = _apply_known_bound(model, options, raw)
     return raw
+
+
+def _solve_checked(model: CompiledModel, options: SolverOptions, backend: str, relax: bool = False) -> RawSolution:
+    """:func:`_solve`, run again without the warm start when its answer falls short of its own bound."""
+    raw = _solve(model, options, backend, relax)
+    if options.warm_start is not None and not relax and _short_of_bound(model, options, raw):
+        raw = _solve(model, dataclasses.replace(options, warm_start=None), backend, relax)
+    return raw
+
+
+#: nesting depth of :func:`no_fixing` (0: large 0-1 models go through reduced-cost fixing)
+_no_fixing = 0
+
+
+@contextlib.contextmanager
+def no_fixing() -> Iterator[None]:
+    """Within this block every model is solved whole (no reduced-cost fixing, ``_fixing``).
+
+    Examples
+    --------
+    >>> with no_fixing():
+    ...     _fixing_allowed()
+    False
+    >>> _fixing_allowed()
+    True
+    """
+    global _no_fixing
+    _no_fixing += 1
+    try:
+        yield
+    finally:
+        _no_fixing -= 1
+
+
+def _fixing_allowed() -> bool:
+    return _no_fixing == 0
 
 
 def _short_of_bound(model: CompiledModel, options: SolverOptions, raw: RawSolution) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -81,14 +82,39 @@ def _arrays(model: CompiledModel, relax: bool) -> dict[str, np.ndarray]:
 
 def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = False) -> RawSolution:
     """Solve ``model`` (a maximisation) with HiGHS, in this process; ``relax`` drops integrality (LP)."""
+    settings = _settings(model, options, relax)
+    h, highspy, seconds = _run(model, settings, relax, None if relax else options.warm_start)
+    return _raw_solution(model, relax, core.outcome(h, highspy, model.n_cols), seconds)
+
+
+def lp_duals(model: CompiledModel, options: SolverOptions) -> tuple[np.ndarray, np.ndarray] | None:
+    """The LP relaxation's column values and row duals by HiGHS's interior point method, or None.
+
+    No presolve and no crossover: on single-budget portfolios with requires and
+    excludes rows HiGHS's presolve took 1.3 s of a 1.4 s LP at 10,000 columns
+    and over 30 s at 100,000, where the interior point method alone took 0.9 s.
+    The duals need not be exact: whoever uses them derives a bound that holds
+    for any multipliers (``_fixing``).  None when HiGHS stops without an optimal LP.
+    """
+    settings = _settings(model, dataclasses.replace(options, known_bound=None, warm_start=None), True)
+    settings["extra"] = [*settings["extra"], ["presolve", "off"], ["solver", "ipm"], ["run_crossover", "off"]]
+    h, highspy, _ = _run(model, settings, True, None)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    sol = h.getSolution()
+    return np.asarray(sol.col_value, float), np.asarray(sol.row_dual, float)
+
+
+def _run(model: CompiledModel, settings: dict[str, Any], relax: bool,
+         warm_start: np.ndarray | None) -> tuple[Any, Any, float]:
+    """One in-process HiGHS run with ``settings`` (``_settings``): the Highs object, highspy, seconds."""
     try:
         import highspy
     except ImportError as exc:  # pragma: no cover - a core dependency
         raise SolverError(f"HiGHS is not installed ({exc}); pip install highspy") from None
 
-    settings = _settings(model, options, relax)
     log_path = None
-    if options.msg:
+    if settings["msg"]:
         fd, log_path = tempfile.mkstemp(suffix=".log", prefix="highs-")
         os.close(fd)
         settings["log_file"] = log_path
@@ -103,7 +129,7 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
             highspy.Highs.resetGlobalScheduler(True)
         _scheduler_threads = settings["threads"]
     core.configure(h, settings)
-    if not core.load(h, highspy, _arrays(model, relax), None if relax else options.warm_start):
+    if not core.load(h, highspy, _arrays(model, relax), warm_start):
         raise SolverError("HiGHS rejected the model (passModel returned an error)")
     t0 = time.perf_counter()
     with stdout_to_stderr():
@@ -119,7 +145,7 @@ def solve_highs(model: CompiledModel, options: SolverOptions, *, relax: bool = F
         os.unlink(log_path)
     if run == highspy.HighsStatus.kError:
         raise SolverError(f"HiGHS failed: {h.modelStatusToString(h.getModelStatus())}")
-    return _raw_solution(model, relax, core.outcome(h, highspy, model.n_cols), seconds)
+    return h, highspy, seconds
 
 
 def _copy_log(path: str) -> None:

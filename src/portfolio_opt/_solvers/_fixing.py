@@ -1,0 +1,268 @@
+"""Reduced-cost fixing: a large 0-1 model solved as a much smaller one, with the same proven optimum.
+
+For any row multipliers ``y`` (signs clipped so that each term is bounded), the
+Lagrangian bound holds for every feasible ``x`` of the maximisation
+``max c.x, lo <= A x <= hi, x in {0,1}``::
+
+    c.x <= U(y) - sum_j |r_j| * [x_j != p_j],   r = c - A'y,
+    U(y) = sum_i max(y_i lo_i, y_i hi_i) + sum_j max(0, r_j),   p_j = 1 if r_j > 0 else 0.
+
+So once a portfolio worth ``z`` is known, every column with ``|r_j| > U - z``
+takes its value ``p_j`` in any portfolio worth more than ``z``: it can be fixed.
+The multipliers come from the LP relaxation (HiGHS's interior point method,
+:func:`._highs.lp_duals`); they need not be exact, the bound is computed here
+from whatever they are.  On a single-budget portfolio the LP bound is within a
+hair of the optimum and 99 % of the columns are fixed: 100,000 candidates went
+from 17 s (CBC on the whole model) to ~2 s (``benchmarks/README.md``).
+
+:func:`solve_fixed` runs at most two rounds: a *core* of the columns with the
+smallest ``|r_j|`` (fixing the rest at ``p_j`` is then a heuristic: it finds a
+portfolio, usually the optimum), and, unless the core's answer is already
+proven optimal by the bound above, the exact round over every column with
+``|r_j| <= U - z``.  Where the LP bound is weak (several budgets per period and
+resources: the multi-limit models are hard precisely because of that) too few
+columns are fixed, and the model is solved whole, as before, after an LP that
+costs a few percent of the solve.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from ._base import CompiledModel, RawSolution, SolverOptions, Status, objective_tolerance
+
+#: models with fewer columns are solved whole: the LP and the rounds cost more than they save
+FIX_COLUMNS = 1_000
+#: the exact round is run only when it frees at most this share of the columns
+MAX_FREE_SHARE = 0.5
+#: the core round's size: this share of the columns, at least CORE_MIN
+CORE_SHARE = 0.02
+CORE_MIN = 200
+#: the greedy considers at most this many columns to add (by reduced cost)
+GREEDY_CANDIDATES = 5_000
+_TOL = 1e-9  # row feasibility, as the solvers' own (1e-9 absolute on integral data)
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What :func:`solve_fixed` did: its answer (None: solve the model whole) and what it learnt."""
+
+    raw: RawSolution | None
+    seconds: float
+    note: str = ""
+    incumbent: np.ndarray | None = None  # a feasible portfolio, for the whole-model solve's warm start
+    bound: float | None = None  # the LP bound, valid for the whole model
+
+
+def eligible(model: CompiledModel) -> bool:
+    """0-1 models of at least :data:`FIX_COLUMNS` columns."""
+    if model.n_cols < FIX_COLUMNS or not np.all(np.asarray(model.integrality) == 1):
+        return False
+    lo, hi = np.asarray(model.col_lo), np.asarray(model.col_hi)
+    return bool(np.all((lo == 0) | (lo == 1)) and np.all((hi == 0) | (hi == 1)) and np.all(lo <= hi))
+
+
+def lagrangian(model: CompiledModel, y: np.ndarray) -> tuple[float, np.ndarray, float]:
+    """``(U, r, scale)``: the bound U(y), the reduced costs, and the size of U's terms (for rounding).
+
+    Examples
+    --------
+    Two items of weight 1 and 2 worth 3 and 4, capacity 2: the optimum is 4.
+
+    >>> import scipy.sparse as sp
+    >>> m = CompiledModel(c=np.array([3.0, 4.0]), A=sp.csr_matrix([[1.0, 2.0]]), row_lo=np.array([-np.inf]),
+    ...                   row_hi=np.array([2.0]), col_lo=np.zeros(2), col_hi=np.ones(2),
+    ...                   integrality=np.ones(2, dtype=np.int32))
+    >>> U, r, _ = lagrangian(m, np.array([2.0]))  # the LP's dual: U = 2*2 + max(0, 3-2) + max(0, 4-4)
+    >>> U, r.tolist()
+    (5.0, [1.0, 0.0])
+    """
+    lo, hi = np.asarray(model.row_lo, float), np.asarray(model.row_hi, float)
+    y = np.where(np.isfinite(y), y, 0.0)
+    y = np.where((y > 0) & ~np.isfinite(hi), 0.0, y)
+    y = np.where((y < 0) & ~np.isfinite(lo), 0.0, y)
+    row = np.where(y > 0, y * np.where(np.isfinite(hi), hi, 0.0), y * np.where(np.isfinite(lo), lo, 0.0))
+    r = np.asarray(model.c, float) - model.A.T @ y
+    col = np.maximum(r * model.col_lo, r * model.col_hi)
+    U = float(row.sum() + col.sum() + model.offset)
+    return U, r, float(np.abs(row).sum() + np.abs(col).sum())
+
+
+def feasible(model: CompiledModel, x: np.ndarray) -> bool:
+    """Whether ``x`` keeps its bounds, integrality and every row (to :data:`_TOL`)."""
+    if x.shape != (model.n_cols,) or np.any(x < model.col_lo - _TOL) or np.any(x > model.col_hi + _TOL):
+        return False
+    if np.any(np.abs(x - np.round(x)) > _TOL):
+        return False
+    act = model.A @ x
+    return bool(np.all(act <= model.row_hi + _TOL) and np.all(act >= model.row_lo - _TOL))
+
+
+def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray) -> np.ndarray | None:
+    """A feasible 0-1 portfolio near the LP optimum, or None.
+
+    The LP's columns at 1 are kept; rows then short of their lower limit are
+    filled with their columns of largest LP value; then columns are added by
+    LP value and reduced cost while every row they touch stays within its limits.
+    """
+    A = model.A.tocsc()
+    lo, hi = np.asarray(model.row_lo, float), np.asarray(model.row_hi, float)
+    x = np.clip(np.where(x_lp >= 1 - 1e-6, 1.0, 0.0), model.col_lo, model.col_hi)
+    act = model.A @ x
+    if np.any(act > hi + _TOL):
+        return None
+
+    def add(j: int) -> None:
+        s, e = A.indptr[j], A.indptr[j + 1]
+        rows, vals = A.indices[s:e], A.data[s:e]
+        new = act[rows] + vals
+        # a row may rise while under its upper limit, fall while over its lower one
+        if np.all(new <= hi[rows] + _TOL) and np.all((new >= lo[rows] - _TOL) | (vals > 0)):
+            act[rows] = new
+            x[j] = 1.0
+
+    short = np.flatnonzero(act < lo - _TOL)
+    if len(short):
+        R = model.A.tocsr()
+        for i in short:
+            s, e = R.indptr[i], R.indptr[i + 1]
+            cols = R.indices[s:e][R.data[s:e] > 0]
+            cols = cols[x[cols] < model.col_hi[cols]]
+            for j in cols[np.argsort(-x_lp[cols], kind="stable")]:
+                if act[i] >= lo[i] - _TOL:
+                    break
+                add(int(j))
+    cand = np.flatnonzero((x < model.col_hi) & (np.asarray(model.c) > 0))
+    if len(cand) > GREEDY_CANDIDATES:
+        cand = cand[np.argpartition(-r[cand], GREEDY_CANDIDATES)[:GREEDY_CANDIDATES]]
+    for j in cand[np.lexsort((-r[cand], -x_lp[cand]))]:
+        add(int(j))
+    return x if feasible(model, x) else None
+
+
+def restrict(model: CompiledModel, free: np.ndarray, value: np.ndarray) -> CompiledModel | None:
+    """The model over the ``free`` columns, the others fixed at ``value``; None if that breaks a row outright."""
+    fixed = ~free
+    act = model.A[:, np.flatnonzero(fixed)] @ value[fixed]
+    A = model.A[:, np.flatnonzero(free)].tocsr()
+    lo, hi = model.row_lo - act, model.row_hi - act
+    empty = np.diff(A.indptr) == 0
+    if np.any(empty & ((lo > _TOL) | (hi < -_TOL))):
+        return None
+    keep = np.flatnonzero(~empty)
+    return dataclasses.replace(
+        model, c=model.c[free], A=A[keep], row_lo=lo[keep], row_hi=hi[keep], col_lo=model.col_lo[free],
+        col_hi=model.col_hi[free], integrality=model.integrality[free],
+        offset=float(model.offset + model.c[fixed] @ value[fixed]))
+
+
+def solve_fixed(model: CompiledModel, options: SolverOptions,
+                run: Callable[[CompiledModel, SolverOptions], RawSolution]) -> Outcome:
+    """Solve ``model`` through reduced-cost fixing (see the module docstring), or say why not.
+
+    ``run(model, options)`` solves a restricted model with the caller's backend.
+    Returns an :class:`Outcome` whose ``raw`` is None when the model is better
+    solved whole (not 0-1, too small, no optimal LP, no portfolio to fix from,
+    or too few columns fixed).
+    """
+    t0 = time.monotonic()
+
+    def spent() -> float:
+        return time.monotonic() - t0
+
+    def left() -> float | None:
+        return None if options.time_limit is None else max(0.0, float(options.time_limit) - spent())
+
+    if not eligible(model):
+        return Outcome(None, 0.0)
+    from ._highs import lp_duals
+
+    lp = lp_duals(model, dataclasses.replace(options, time_limit=left()))
+    if lp is None:
+        return Outcome(None, spent(), "no optimal LP relaxation")
+    x_lp, y = lp
+    U, r, scale = lagrangian(model, y)
+    value = np.where(r > 0, model.col_hi, model.col_lo).astype(float)
+    size = np.abs(r)
+    n = model.n_cols
+
+    best = greedy(model, x_lp, r)
+    if options.warm_start is not None:
+        w = np.asarray(options.warm_start, float)
+        if feasible(model, w) and (best is None or model.c @ w > model.c @ best):
+            best = w
+    if best is None:
+        return Outcome(None, spent(), "no portfolio near the LP optimum to fix from", bound=U)
+    z = float(model.c @ best + model.offset)
+
+    def margin(obj: float) -> float:
+        return objective_tolerance(model, options, obj) + 1e-12 * scale
+
+    def exact_free(obj: float) -> np.ndarray:
+        return size <= U - obj + margin(obj)
+
+    free = exact_free(z)
+    if free.sum() > MAX_FREE_SHARE * n:
+        return Outcome(None, spent(), f"the LP bound fixes {n - int(free.sum()):,} of {n:,} columns only",
+                       incumbent=best, bound=U)
+    k = max(CORE_MIN, math.ceil(CORE_SHARE * n))
+    rounds = []
+    if free.sum() > k:  # the core first: its portfolio is usually the optimum, and proves it
+        cut = np.partition(size, k - 1)[k - 1]
+        rounds.append(("core", size <= cut))
+    rounds.append(("exact", None))
+    raw: RawSolution | None = None
+    status, bound, mask = Status.FEASIBLE, max(U, z), np.ones(n, dtype=bool)
+    messages = []
+    for name, core in rounds:
+        mask = core if core is not None else exact_free(z)
+        if core is None and mask.sum() > MAX_FREE_SHARE * n:
+            return Outcome(None, spent(), f"after the core, the LP bound fixes {n - int(mask.sum()):,} of "
+                                          f"{n:,} columns only", incumbent=best, bound=U)
+        sub = restrict(model, mask, value)
+        if sub is None:  # only a core can (the incumbent keeps the exact round's fixings)
+            messages.append(f"{name} round: its fixings break a row")
+            continue
+        t = left()
+        if t is not None and t <= 0.01:
+            break
+        agrees = bool(np.all(best[~mask] == value[~mask]))
+        raw = run(sub, dataclasses.replace(options, time_limit=t, warm_start=best[mask] if agrees else None))
+        messages.append(f"{name} round: {int(mask.sum()):,} free columns, {raw.solver} {raw.status.value}")
+        if raw.x is not None:
+            x = value.copy()
+            x[mask] = raw.x
+            obj = float(model.c @ x + model.offset)
+            if obj > z and feasible(model, x):
+                best, z = x, obj
+        # a portfolio that breaks a fixing is worth at most U - |r_j| of that column
+        outside = U - float(size[~mask].min()) if (~mask).any() else -math.inf
+        if raw.status == Status.INFEASIBLE:
+            if core is None:  # cannot be: the incumbent keeps these fixings; distrust the answer
+                return Outcome(None, spent(), "the restricted model was reported infeasible", incumbent=best, bound=U)
+            inside = -math.inf  # nothing agrees with the core's fixings
+        elif raw.status == Status.OPTIMAL:
+            inside = z if raw.bound is None else max(min(float(raw.bound), U), z)
+        else:
+            inside = U if raw.bound is None else float(raw.bound)
+        bound = max(inside, outside, z)
+        if options.known_bound is not None:
+            bound = min(bound, max(float(options.known_bound), z))
+        tol = objective_tolerance(model, options, z)
+        if raw.status in (Status.OPTIMAL, Status.INFEASIBLE) and outside - z <= tol or bound - z <= tol:
+            status = Status.OPTIMAL
+            break
+        if raw.status not in (Status.OPTIMAL, Status.INFEASIBLE):
+            break  # stopped at a limit: no time for another round
+    if raw is None:
+        return Outcome(None, spent(), "; ".join(messages) or "no time left", incumbent=best, bound=U)
+    fixed = n - int(mask.sum())
+    note = (f"reduced-cost fixing: LP bound {U:.10g}, {fixed:,} of {n:,} columns fixed; " + "; ".join(messages)
+            + (f"; {raw.message}" if raw.message else ""))
+    return Outcome(RawSolution(status=status, x=best, objective=z, bound=bound, solver=raw.solver,
+                               version=raw.version, seconds=spent(), message=note), spent(), note)

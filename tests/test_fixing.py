@@ -1,0 +1,255 @@
+"""Reduced-cost fixing (``_solvers._fixing``): large 0-1 models solved as small ones, same proven optimum.
+
+Checked against brute force on random 0-1 models with knapsack, requires,
+excludes, at-least rows and mandatory columns (the thresholds lowered so that
+small models take the fixing path): the optimum, the feasibility of every
+returned portfolio, the validity of the Lagrangian bound for arbitrary
+multipliers, and of the bound reported when a round is cut short; end to end,
+``select`` with fixing against the whole model on generated single-budget
+portfolios of a few thousand candidates; and the fall-backs (weak LP bound,
+not 0-1, no portfolio to fix from).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+
+import portfolio_opt as po
+from oracle import brute_force, feasible
+from strategies import small_requests
+from portfolio_opt._solvers import (CompiledModel, RawSolution, SolverOptions, Status, _fixing, available_backends,
+                                    no_fixing, solve)
+
+pytestmark = pytest.mark.skipif("highs" not in available_backends(), reason="needs HiGHS")
+
+
+def random_model(rng: np.random.Generator, n: int = 11) -> CompiledModel:
+    """max c.x over 0-1 x: one or two knapsack rows, requires, excludes, an at-least row, mandatory columns."""
+    rows, lo, hi = [], [], []
+    for _ in range(int(rng.integers(1, 3))):
+        w = rng.integers(1, 20, n).astype(float)
+        rows.append(w)
+        lo.append(-np.inf)
+        hi.append(float(np.floor(w.sum() * rng.uniform(0.3, 0.6))))
+    for _ in range(int(rng.integers(0, 3))):  # requires: x_i <= x_j
+        i, j = rng.choice(n, 2, replace=False)
+        row = np.zeros(n)
+        row[i], row[j] = 1.0, -1.0
+        rows.append(row)
+        lo.append(-np.inf)
+        hi.append(0.0)
+    for _ in range(int(rng.integers(0, 3))):  # excludes: x_i + x_j <= 1
+        i, j = rng.choice(n, 2, replace=False)
+        row = np.zeros(n)
+        row[i] = row[j] = 1.0
+        rows.append(row)
+        lo.append(-np.inf)
+        hi.append(1.0)
+    if rng.random() < 0.5:  # at least two of a category
+        row = np.zeros(n)
+        row[rng.choice(n, 4, replace=False)] = 1.0
+        rows.append(row)
+        lo.append(2.0)
+        hi.append(np.inf)
+    col_lo = np.zeros(n)
+    if rng.random() < 0.4:
+        col_lo[rng.integers(n)] = 1.0
+    return CompiledModel(c=rng.integers(1, 30, n).astype(float), A=sp.csr_matrix(np.array(rows)),
+                         row_lo=np.array(lo), row_hi=np.array(hi), col_lo=col_lo, col_hi=np.ones(n),
+                         integrality=np.ones(n, dtype=np.int32))
+
+
+def all_feasible(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
+    """Every feasible 0-1 vector of ``model`` (rows of the first array) and its value."""
+    X = np.array(list(itertools.product((0.0, 1.0), repeat=model.n_cols)))
+    X = X[np.all(X >= model.col_lo, axis=1)]
+    act = (model.A @ X.T).T
+    ok = np.all(act <= model.row_hi + 1e-9, axis=1) & np.all(act >= model.row_lo - 1e-9, axis=1)
+    X = X[ok]
+    return X, X @ model.c + model.offset
+
+
+@pytest.fixture
+def small_thresholds(monkeypatch):
+    """Fixing on models of any size, with a core of 3 columns: the small models here take every path."""
+    monkeypatch.setattr(_fixing, "FIX_COLUMNS", 1)
+    monkeypatch.setattr(_fixing, "CORE_MIN", 3)
+    monkeypatch.setattr(_fixing, "CORE_SHARE", 0.0)
+    monkeypatch.setattr(_fixing, "MAX_FREE_SHARE", 1.0)
+
+
+def test_lagrangian_bound_holds_for_any_multipliers():
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        m = random_model(rng)
+        X, vals = all_feasible(m)
+        if not len(X):
+            continue
+        y = rng.normal(0, 2, m.n_rows)  # arbitrary, wrong signs included: the bound clips them
+        U, r, _ = _fixing.lagrangian(m, y)
+        assert np.all(vals <= U + 1e-9)
+        p = np.where(r > 0, 1.0, 0.0)
+        # a portfolio that breaks p_j is worth at most U - |r_j|, for each such j
+        broken = np.where(X != p, np.abs(r), 0.0).max(axis=1)
+        assert np.all(vals <= U - broken + 1e-9)
+
+
+def test_fixing_finds_the_brute_force_optimum(small_thresholds):
+    rng = np.random.default_rng(11)
+    took_core = took_exact = 0
+    for _ in range(60):
+        m = random_model(rng)
+        X, vals = all_feasible(m)
+        out = _fixing.solve_fixed(m, SolverOptions(), lambda mm, o: solve(mm, o, "highs"))
+        if out.raw is None:  # solved whole by the caller: no portfolio to fix from (or infeasible)
+            assert "portfolio" in out.note or "LP" in out.note
+            continue
+        raw = out.raw
+        assert len(X), "a portfolio for an infeasible model"
+        assert raw.status == Status.OPTIMAL
+        assert raw.objective == pytest.approx(vals.max(), abs=1e-9)
+        assert _fixing.feasible(m, raw.x) and float(m.c @ raw.x) == pytest.approx(raw.objective)
+        assert raw.bound >= vals.max() - 1e-9 and raw.bound == pytest.approx(vals.max(), abs=1e-6)
+        took_core += "core round" in raw.message
+        took_exact += "exact round" in raw.message
+    assert took_core >= 5 and took_exact >= 5, (took_core, took_exact)
+
+
+def test_a_round_cut_short_reports_a_valid_bound(small_thresholds):
+    """The solver stops without a portfolio (a time limit): the greedy's portfolio, with a bound on the optimum."""
+    rng = np.random.default_rng(3)
+    seen = 0
+    feasible_seen = False
+    for _ in range(40):
+        m = random_model(rng)
+        X, vals = all_feasible(m)
+
+        def stopped(mm: CompiledModel, o: SolverOptions) -> RawSolution:
+            return RawSolution(Status.NO_SOLUTION, None, None, None, "fake", "0", 0.0, "time limit")
+
+        out = _fixing.solve_fixed(m, SolverOptions(), stopped)
+        if out.raw is None:
+            continue
+        seen += 1
+        raw = out.raw
+        assert _fixing.feasible(m, raw.x)
+        assert raw.objective <= vals.max() + 1e-9 <= raw.bound + 2e-9
+        if raw.status == Status.OPTIMAL:  # the greedy's portfolio reached the LP bound
+            assert raw.objective == pytest.approx(vals.max()) and raw.bound == pytest.approx(raw.objective)
+        else:
+            assert raw.status == Status.FEASIBLE
+            feasible_seen = True
+    assert seen >= 10 and feasible_seen
+
+
+def test_an_infeasible_core_moves_on_to_the_exact_round(small_thresholds):
+    rng = np.random.default_rng(5)
+    seen = 0
+    for _ in range(40):
+        m = random_model(rng)
+        X, vals = all_feasible(m)
+        calls = []
+
+        def core_infeasible(mm: CompiledModel, o: SolverOptions) -> RawSolution:
+            calls.append(mm.n_cols)
+            if len(calls) == 1 and mm.n_cols == 3:
+                return RawSolution(Status.INFEASIBLE, None, None, None, "fake", "0", 0.0, "")
+            return solve(mm, o, "highs")
+
+        out = _fixing.solve_fixed(m, SolverOptions(), core_infeasible)
+        if out.raw is None or not calls or calls[0] != 3:
+            continue
+        seen += 1
+        assert out.raw.status == Status.OPTIMAL and out.raw.objective == pytest.approx(vals.max())
+        assert _fixing.feasible(m, out.raw.x)
+    assert seen >= 5
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(spec=small_requests(min_periods=1, resources=True))
+def test_select_through_fixing_matches_brute_force(small_thresholds, spec):
+    best = brute_force(spec)
+    r = po.select(po.problem_from_spec(spec))
+    if best is None:
+        assert r.status.value == "infeasible"
+        return
+    assert r.status.value == "optimal" and r.objective == pytest.approx(best, abs=1e-9)
+    assert feasible(spec, {i: int(s) for i, s in r.starts.items() if s >= 0})
+
+
+def single_budget_portfolio(n: int, seed: int) -> po.Problem:
+    """``n`` candidates, one budget at 30 % of their cost, some requires and excludes pairs."""
+    rng = np.random.default_rng(seed)
+    cost = rng.integers(50, 1_000, n).astype(float)
+    df = pd.DataFrame({"id": [f"P{k:05d}" for k in range(n)], "cost": cost,
+                       "value": np.round(cost * rng.uniform(0.5, 2.0, n), 2)})
+    pairs = rng.choice(n, (n // 20, 2), replace=False)
+    constraints = [po.Requires(f"P{a:05d}", f"P{b:05d}") for a, b in pairs[: len(pairs) // 2]]
+    constraints += [po.Excludes(f"P{a:05d}", f"P{b:05d}") for a, b in pairs[len(pairs) // 2:]]
+    return po.Problem.from_frame(df, budget=float(cost.sum() * 0.3), constraints=constraints)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_large_single_budget_portfolio_matches_the_whole_model(solver):
+    if solver not in available_backends():
+        pytest.skip(f"{solver} not installed")
+    problem = single_budget_portfolio(3_000, seed=4)
+    r = po.select(problem, solver=solver, time_limit=120)
+    assert "reduced-cost fixing" in r.solver.message and "columns fixed" in r.solver.message
+    with no_fixing():
+        whole = po.select(problem, solver=solver, time_limit=120)
+    assert "reduced-cost fixing" not in whole.solver.message
+    assert r.status.value == whole.status.value == "optimal"
+    assert r.objective == pytest.approx(whole.objective, rel=1e-12)
+    assert r.bound == pytest.approx(r.objective, rel=1e-9)
+    chosen = r.starts[r.starts >= 0].index
+    assert problem.table.frame.loc[chosen, "total_cost"].sum() <= 0.3 * problem.table.frame["total_cost"].sum() + 1e-6
+
+
+def test_weak_lp_bound_is_solved_whole(monkeypatch):
+    """Multi-limit models whose LP bound fixes few columns go to the solver whole, after the LP."""
+    monkeypatch.setattr(_fixing, "FIX_COLUMNS", 1)
+    rng = np.random.default_rng(2)
+    n = 30
+    W = rng.integers(1, 100, (5, n)).astype(float)
+    m = CompiledModel(c=rng.integers(1, 100, n).astype(float), A=sp.csr_matrix(W), row_lo=np.full(5, -np.inf),
+                      row_hi=W.sum(axis=1) / 2, col_lo=np.zeros(n), col_hi=np.ones(n),
+                      integrality=np.ones(n, dtype=np.int32))
+    out = _fixing.solve_fixed(m, SolverOptions(), lambda mm, o: pytest.fail("no round expected"))
+    assert out.raw is None and "fixes" in out.note and out.incumbent is not None
+    assert _fixing.feasible(m, out.incumbent)
+    raw = solve(m, SolverOptions(), "highs")
+    assert "solved whole" in raw.message and raw.status == Status.OPTIMAL
+    with no_fixing():
+        assert solve(m, SolverOptions(), "highs").objective == pytest.approx(raw.objective)
+
+
+def test_models_that_are_not_0_1_are_not_fixed(monkeypatch):
+    monkeypatch.setattr(_fixing, "FIX_COLUMNS", 1)
+    m = random_model(np.random.default_rng(1))
+    assert _fixing.eligible(m)
+    assert not _fixing.eligible(dataclasses.replace(m, col_hi=np.full(m.n_cols, 2.0)))
+    assert not _fixing.eligible(dataclasses.replace(m, integrality=np.zeros(m.n_cols, dtype=np.int32)))
+    out = _fixing.solve_fixed(dataclasses.replace(m, integrality=np.zeros(m.n_cols, dtype=np.int32)),
+                              SolverOptions(), lambda mm, o: pytest.fail("not expected"))
+    assert out.raw is None and out.seconds == 0.0
+
+
+def test_restrict_keeps_the_rows_of_the_free_columns():
+    m = random_model(np.random.default_rng(9))
+    X, vals = all_feasible(m)
+    x = X[np.argmax(vals)]
+    free = np.zeros(m.n_cols, dtype=bool)
+    free[:5] = True
+    sub = _fixing.restrict(m, free, x)
+    assert sub is not None and sub.n_cols == 5
+    assert _fixing.feasible(sub, x[free])  # the rest of a feasible portfolio is feasible there
+    assert float(sub.c @ x[free] + sub.offset) == pytest.approx(float(m.c @ x))
