@@ -41,10 +41,15 @@ FIX_COLUMNS = 1_000
 #: the exact round is run only when it frees at most this share of the columns
 MAX_FREE_SHARE = 0.5
 #: the core round's size: this share of the columns, at least CORE_MIN
-CORE_SHARE = 0.02
+CORE_SHARE = 0.005
 CORE_MIN = 200
+#: the LP may take this share of a time limit (at least LP_MIN_SECONDS), else the model is solved whole:
+#: where fixing fails (1,000-10,000 candidates over 12 periods: the LP bound fixed under 10 % of the
+#: columns) the LP is lost time, 2.3-2.6 s at 10,000 candidates x 12 periods
+LP_SHARE = 0.05
+LP_MIN_SECONDS = 1.0
 #: the greedy considers at most this many columns to add (by reduced cost)
-GREEDY_CANDIDATES = 5_000
+GREEDY_CANDIDATES = 1_000
 _TOL = 1e-9  # row feasibility, as the solvers' own (1e-9 absolute on integral data)
 
 
@@ -114,8 +119,20 @@ def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray) -> np.ndarray 
     lo, hi = np.asarray(model.row_lo, float), np.asarray(model.row_hi, float)
     x = np.clip(np.where(x_lp >= 1 - 1e-6, 1.0, 0.0), model.col_lo, model.col_hi)
     act = model.A @ x
-    if np.any(act > hi + _TOL):
-        return None
+    over = np.flatnonzero(act > hi + _TOL)
+    if len(over):  # rounding broke a row with negative coefficients (a requirement): drop its columns
+        R = model.A.tocsr()
+        for i in over:
+            s, e = R.indptr[i], R.indptr[i + 1]
+            cols = R.indices[s:e][(R.data[s:e] > 0)]
+            cols = cols[(x[cols] > model.col_lo[cols])]
+            for j in cols[np.argsort(x_lp[cols], kind="stable")]:
+                if act[i] <= hi[i] + _TOL:
+                    break
+                x[j] = 0.0
+                act -= A[:, [j]].toarray().ravel()
+        if np.any(act > hi + _TOL):
+            return None
 
     def add(j: int) -> None:
         s, e = A.indptr[j], A.indptr[j + 1]
@@ -182,9 +199,11 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
         return Outcome(None, 0.0)
     from ._highs import lp_duals
 
-    lp = lp_duals(model, dataclasses.replace(options, time_limit=left()))
+    cap = None if options.time_limit is None else min(float(options.time_limit),
+                                                      max(LP_MIN_SECONDS, LP_SHARE * float(options.time_limit)))
+    lp = lp_duals(model, dataclasses.replace(options, time_limit=cap))
     if lp is None:
-        return Outcome(None, spent(), "no optimal LP relaxation")
+        return Outcome(None, spent(), "no optimal LP relaxation" + (f" within {cap:g} s" if cap else ""))
     x_lp, y = lp
     U, r, scale = lagrangian(model, y)
     value = np.where(r > 0, model.col_hi, model.col_lo).astype(float)
