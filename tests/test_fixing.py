@@ -214,6 +214,19 @@ def test_large_single_budget_portfolio_matches_the_whole_model(solver):
     assert problem.table.frame.loc[chosen, "total_cost"].sum() <= 0.3 * problem.table.frame["total_cost"].sum() + 1e-6
 
 
+def test_a_relative_gap_keeps_the_fixing():
+    """mip_gap loosens the proof, not the fixing: the answer is within the gap of the whole model's optimum."""
+    problem = single_budget_portfolio(3_000, seed=8)
+    r = po.select(problem, mip_gap=0.01, time_limit=120)
+    assert "columns fixed" in r.solver.message
+    with no_fixing():
+        whole = po.select(problem, time_limit=120)
+    assert whole.status.value == "optimal"
+    assert r.status.value == "optimal" and r.gap <= 0.01
+    assert whole.objective * (1 - 0.01) - 1e-6 <= r.objective <= whole.objective + 1e-6
+    assert r.bound >= whole.objective - 1e-6
+
+
 def test_weak_lp_bound_is_solved_whole(monkeypatch):
     """Multi-limit models whose LP bound fixes few columns go to the solver whole, after the LP."""
     monkeypatch.setattr(_fixing, "FIX_COLUMNS", 1)

@@ -130,8 +130,10 @@ def default_backend(model: CompiledModel | None = None, scheduling: bool = False
     slower than CBC, on 6-30 column ones HiGHS was the faster (12-18 ms against
     19-29 ms, median of 3, 18 generated instances and mknap1).  CBC was the
     faster on single-budget portfolios of every larger size (HiGHS 3-6x slower,
-    or no solution at 100,000 candidates) and at 10,000 x 12 x 5 (where HiGHS
-    also overruns its time limit, so it is not raced on large models).
+    or no solution at 100,000 candidates; measured on whole models: from 1,000
+    columns such models go through reduced-cost fixing first, see :func:`solve`,
+    and both solvers are fast on what is left) and at 10,000 x 12 x 5 (where
+    HiGHS also overruns its time limit, so it is not raced on large models).
     """
     if model is not None and model.n_cols <= AUTO_HIGHS_COLUMNS and _has_highs():
         return "highs"  # before looking for CBC: that imports PuLP (~10 ms, more than such a solve)
@@ -178,8 +180,8 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     through reduced-cost fixing (:func:`._fixing.solve_fixed`, not inside
     :func:`no_fixing`): its LP relaxation's duals fix the columns that no
     portfolio better than a greedy one can change, and the backend solves the
-    rest (a single-budget portfolio of 100,000 candidates: 2,000 columns left
-    of 100,000, 2.7 s against 16 s with CBC).  Where too few columns are fixed
+    rest (a single-budget portfolio of 100,000 candidates: 500 columns left,
+    1.7 s against 16 s with CBC).  Where too few columns are fixed
     the model is solved whole, with the greedy portfolio as HiGHS's warm start
     and the LP bound as a bound; the message says which.
     """
