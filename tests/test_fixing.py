@@ -266,3 +266,16 @@ def test_restrict_keeps_the_rows_of_the_free_columns():
     assert sub is not None and sub.n_cols == 5
     assert _fixing.feasible(sub, x[free])  # the rest of a feasible portfolio is feasible there
     assert float(sub.c @ x[free] + sub.offset) == pytest.approx(float(m.c @ x))
+
+
+def test_an_infeasible_large_portfolio_is_reported_infeasible():
+    """No LP optimum to fix from: solved whole, and found infeasible (mandatory projects over the budget)."""
+    problem = single_budget_portfolio(1_500, seed=6)
+    df = problem.table.frame
+    rich = df["total_cost"].sort_values().index[-40:]  # the 40 dearest projects are mandatory ...
+    frame = pd.DataFrame({"id": df.index, "cost": df["total_cost"].to_numpy(),
+                          "value": problem.objective_coefficients, "mandatory": df.index.isin(rich)})
+    tight = po.Problem.from_frame(frame, budget=float(df.loc[rich, "total_cost"].sum()) - 1.0)  # ... over it
+    r = po.select(tight, diagnose=False)
+    assert r.status.value == "infeasible" and r.objective is None
+    assert "no optimal LP relaxation" in r.solver.message
