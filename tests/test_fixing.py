@@ -279,3 +279,19 @@ def test_an_infeasible_large_portfolio_is_reported_infeasible():
     r = po.select(tight, diagnose=False)
     assert r.status.value == "infeasible" and r.objective is None
     assert "no optimal LP relaxation" in r.solver.message
+
+
+def test_a_failing_lp_leaves_the_model_to_the_backend(monkeypatch):
+    """HiGHS missing or failing on the LP: the backend solves the whole model, as without the fixing."""
+    from portfolio_opt._solvers import _highs
+    from portfolio_opt.errors import SolverError
+
+    def broken(model, options):
+        raise SolverError("HiGHS is not installed")
+
+    monkeypatch.setattr(_highs, "lp_duals", broken)
+    problem = single_budget_portfolio(1_200, seed=2)
+    r = po.select(problem, solver="cbc" if "cbc" in available_backends() else "highs")
+    assert r.status.value == "optimal" and "no LP relaxation (HiGHS is not installed)" in r.solver.message
+    with no_fixing():
+        assert po.select(problem).objective == pytest.approx(r.objective, rel=1e-12)

@@ -36,6 +36,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..errors import SolverError
 from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance, objective_tolerance
 
 #: models with fewer columns are solved whole: the LP and the rounds cost more than they save
@@ -205,7 +206,10 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
 
     cap = None if options.time_limit is None else min(float(options.time_limit),
                                                       max(LP_MIN_SECONDS, LP_SHARE * float(options.time_limit)))
-    lp = lp_duals(model, dataclasses.replace(options, time_limit=cap))
+    try:
+        lp = lp_duals(model, dataclasses.replace(options, time_limit=cap))
+    except SolverError as exc:  # no HiGHS here, or it failed on the LP: the backend gets the whole model
+        return Outcome(None, spent(), f"no LP relaxation ({exc})")
     if lp is None:
         return Outcome(None, spent(), "no optimal LP relaxation" + (f" within {cap:g} s" if cap else ""))
     x_lp, y = lp
