@@ -26,12 +26,27 @@ __all__ = ["CompiledModel", "RawSolution", "SolverOptions", "Status", "solve", "
 
 BACKENDS = ("highs", "cbc")
 
-#: nesting depth of :func:`no_race` (0: "auto" may race)
-_no_race = 0
+class _Depth:
+    """A nesting count, raised for the length of a ``with`` block (:func:`no_race`, :func:`one_thread`,
+    :func:`no_fixing`): a count rather than a flag, so that blocks on the threads of one process do not
+    undo one another."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    @contextlib.contextmanager
+    def block(self) -> Iterator[None]:
+        self.n += 1
+        try:
+            yield
+        finally:
+            self.n -= 1
 
 
-@contextlib.contextmanager
-def no_race() -> Iterator[None]:
+_NO_RACE, _ONE_THREAD, _NO_FIXING = _Depth(), _Depth(), _Depth()
+
+
+def no_race() -> contextlib.AbstractContextManager[None]:
     """Within this block "auto" never races (batches: their workers already use every core).
 
     Examples
@@ -40,26 +55,16 @@ def no_race() -> Iterator[None]:
     ...     racing_allowed()
     False
     """
-    global _no_race
-    _no_race += 1
-    try:
-        yield
-    finally:
-        _no_race -= 1
+    return _NO_RACE.block()
 
 
-#: nesting depth of :func:`one_thread` (0: a solve's options decide its thread count)
-_one_thread = 0
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
+def one_thread() -> contextlib.AbstractContextManager[None]:
     """Within this block a solve whose options name no thread count uses one thread.
 
     Batches run their units this way (``analysis.batch``): the units themselves
     use the cores, and HiGHS would otherwise start a thread per core in every
     worker, contending for them.  A depth count, like :func:`no_race`, so that
-    units running on the threads of one process do not undo one another.
+    units running on the threads of one process do not undo one another (:class:`_Depth`).
 
     Examples
     --------
@@ -69,24 +74,19 @@ def one_thread() -> Iterator[None]:
     >>> _threads(SolverOptions()).threads is None
     True
     """
-    global _one_thread
-    _one_thread += 1
-    try:
-        yield
-    finally:
-        _one_thread -= 1
+    return _ONE_THREAD.block()
 
 
 def _threads(options: SolverOptions) -> SolverOptions:
     """``options`` with one thread inside :func:`one_thread` when they name no thread count."""
-    if options.threads is None and _one_thread > 0:
+    if options.threads is None and _ONE_THREAD.n > 0:
         return dataclasses.replace(options, threads=1)
     return options
 
 
 def racing_allowed() -> bool:
     """Whether "auto" may race two solvers here: two cores or more and not inside :func:`no_race`."""
-    return _no_race == 0 and (os.cpu_count() or 1) >= 2
+    return _NO_RACE.n == 0 and (os.cpu_count() or 1) >= 2
 
 
 #: above this many columns "auto" prefers CBC whatever the shape (HiGHS overran its time
@@ -219,12 +219,7 @@ def _solve_checked(model: CompiledModel, options: SolverOptions, backend: str, r
     return raw
 
 
-#: nesting depth of :func:`no_fixing` (0: large 0-1 models go through reduced-cost fixing)
-_no_fixing = 0
-
-
-@contextlib.contextmanager
-def no_fixing() -> Iterator[None]:
+def no_fixing() -> contextlib.AbstractContextManager[None]:
     """Within this block every model is solved whole (no reduced-cost fixing, ``_fixing``).
 
     Examples
@@ -235,16 +230,11 @@ def no_fixing() -> Iterator[None]:
     >>> _fixing_allowed()
     True
     """
-    global _no_fixing
-    _no_fixing += 1
-    try:
-        yield
-    finally:
-        _no_fixing -= 1
+    return _NO_FIXING.block()
 
 
 def _fixing_allowed() -> bool:
-    return _no_fixing == 0
+    return _NO_FIXING.n == 0
 
 
 def _short_of_bound(model: CompiledModel, options: SolverOptions, raw: RawSolution) -> bool:

@@ -120,24 +120,21 @@ def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray) -> np.ndarray 
     filled with their columns of largest LP value; then columns are added by
     LP value and reduced cost while every row they touch stays within its limits.
     """
-    A = model.A.tocsc()
+    A, R = model.A.tocsc(), model.A.tocsr()  # by column (to add one), by row (to repair one)
     lo, hi = np.asarray(model.row_lo, float), np.asarray(model.row_hi, float)
     x = np.clip(np.where(x_lp >= 1 - 1e-6, 1.0, 0.0), model.col_lo, model.col_hi)
     act = model.A @ x
-    over = np.flatnonzero(act > hi + _TOL)
-    if len(over):  # rounding broke a row with negative coefficients (a requirement): drop its columns
-        R = model.A.tocsr()
-        for i in over:
-            s, e = R.indptr[i], R.indptr[i + 1]
-            cols = R.indices[s:e][(R.data[s:e] > 0)]
-            cols = cols[(x[cols] > model.col_lo[cols])]
-            for j in cols[np.argsort(x_lp[cols], kind="stable")]:
-                if act[i] <= hi[i] + _TOL:
-                    break
-                x[j] = 0.0
-                act -= A[:, [j]].toarray().ravel()
-        if np.any(act > hi + _TOL):
-            return None
+    for i in np.flatnonzero(act > hi + _TOL):  # rounding broke a row with negative coefficients: drop
+        s, e = R.indptr[i], R.indptr[i + 1]       # its columns (a requirement), least LP value first
+        cols = R.indices[s:e][R.data[s:e] > 0]
+        cols = cols[x[cols] > model.col_lo[cols]]
+        for j in cols[np.argsort(x_lp[cols], kind="stable")]:
+            if act[i] <= hi[i] + _TOL:
+                break
+            x[j] = 0.0
+            act[A.indices[A.indptr[j]:A.indptr[j + 1]]] -= A.data[A.indptr[j]:A.indptr[j + 1]]
+    if np.any(act > hi + _TOL):
+        return None
 
     def add(j: int) -> None:
         s, e = A.indptr[j], A.indptr[j + 1]
@@ -148,17 +145,14 @@ def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray) -> np.ndarray 
             act[rows] = new
             x[j] = 1.0
 
-    short = np.flatnonzero(act < lo - _TOL)
-    if len(short):
-        R = model.A.tocsr()
-        for i in short:
-            s, e = R.indptr[i], R.indptr[i + 1]
-            cols = R.indices[s:e][R.data[s:e] > 0]
-            cols = cols[x[cols] < model.col_hi[cols]]
-            for j in cols[np.argsort(-x_lp[cols], kind="stable")]:
-                if act[i] >= lo[i] - _TOL:
-                    break
-                add(int(j))
+    for i in np.flatnonzero(act < lo - _TOL):  # short of a lower limit: fill with its columns
+        s, e = R.indptr[i], R.indptr[i + 1]
+        cols = R.indices[s:e][R.data[s:e] > 0]
+        cols = cols[x[cols] < model.col_hi[cols]]
+        for j in cols[np.argsort(-x_lp[cols], kind="stable")]:
+            if act[i] >= lo[i] - _TOL:
+                break
+            add(int(j))
     cand = np.flatnonzero((x < model.col_hi) & (np.asarray(model.c) > 0))
     if len(cand) > GREEDY_CANDIDATES:
         cand = cand[np.argpartition(-r[cand], GREEDY_CANDIDATES)[:GREEDY_CANDIDATES]]

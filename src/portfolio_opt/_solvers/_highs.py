@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -96,7 +95,7 @@ def lp_duals(model: CompiledModel, options: SolverOptions) -> tuple[np.ndarray, 
     The duals need not be exact: whoever uses them derives a bound that holds
     for any multipliers (``_fixing``).  None when HiGHS stops without an optimal LP.
     """
-    settings = _settings(model, dataclasses.replace(options, known_bound=None, warm_start=None), True)
+    settings = _settings(model, options, True)  # an LP: no objective target, no warm start
     settings["extra"] = [*settings["extra"], ["presolve", "off"], ["solver", "ipm"], ["run_crossover", "off"]]
     h, highspy, _ = _run(model, settings, True, None)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
