@@ -172,10 +172,18 @@ def test_an_infeasible_core_moves_on_to_the_exact_round(small_thresholds):
     assert seen >= 5
 
 
+@pytest.fixture(params=["rounds", "enumeration"])
+def small_path(request, small_thresholds, monkeypatch):
+    """The rounds, or the Lagrangian enumeration (``_enum``) first, on models of any size."""
+    if request.param == "enumeration":
+        monkeypatch.setattr(_fixing, "ENUM_COLUMNS", 1)
+    return request.param
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(spec=small_requests(min_periods=1, resources=True))
-def test_select_through_fixing_matches_brute_force(small_thresholds, spec):
+def test_select_through_fixing_matches_brute_force(small_path, spec):
     best = brute_force(spec)
     r = po.select(po.problem_from_spec(spec))
     if best is None:
@@ -197,13 +205,19 @@ def single_budget_portfolio(n: int, seed: int) -> po.Problem:
     return po.Problem.from_frame(df, budget=float(cost.sum() * 0.3), constraints=constraints)
 
 
+@pytest.mark.parametrize("path", ["enumeration", "rounds"])
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
-def test_large_single_budget_portfolio_matches_the_whole_model(solver):
+def test_large_single_budget_portfolio_matches_the_whole_model(solver, path, monkeypatch):
     if solver not in available_backends():
         pytest.skip(f"{solver} not installed")
+    if path == "rounds":  # no enumeration, on the whole model or on the rounds' cores
+        monkeypatch.setattr(_fixing, "ENUM_COLUMNS", 10**9)
     problem = single_budget_portfolio(3_000, seed=4)
     r = po.select(problem, solver=solver, time_limit=120)
-    assert "reduced-cost fixing" in r.solver.message and "columns fixed" in r.solver.message
+    if path == "rounds":
+        assert "reduced-cost fixing" in r.solver.message and "columns fixed" in r.solver.message
+    else:
+        assert r.solver.message.startswith("Lagrangian enumeration") and r.solver.name == "highs"
     with no_fixing():
         whole = po.select(problem, solver=solver, time_limit=120)
     assert "reduced-cost fixing" not in whole.solver.message
@@ -218,7 +232,7 @@ def test_a_relative_gap_keeps_the_fixing():
     """mip_gap loosens the proof, not the fixing: the answer is within the gap of the whole model's optimum."""
     problem = single_budget_portfolio(3_000, seed=8)
     r = po.select(problem, mip_gap=0.01, time_limit=120)
-    assert "columns fixed" in r.solver.message
+    assert "columns fixed" in r.solver.message or "Lagrangian enumeration" in r.solver.message
     with no_fixing():
         whole = po.select(problem, time_limit=120)
     assert whole.status.value == "optimal"

@@ -1,0 +1,136 @@
+"""Lagrangian enumeration (``_solvers._enum``): a 0-1 model's proven optimum without a MIP solver.
+
+Checked against brute force on random 0-1 models with knapsack rows (one or
+two), requires, excludes, at-least rows, two-sided rows and mandatory columns:
+``walk`` returns the best feasible portfolio among those within its loss budget,
+for the LP's multipliers and for arbitrary ones; ``enumerate_near`` returns the
+optimum whenever it answers, and answers on most (``select`` through it against
+brute force on multi-period requests: ``test_fixing.py``); on a generated single-budget portfolio it agrees with the
+whole model solved by CBC; and a walk that grows too large gives up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import portfolio_opt as po
+from test_fixing import all_feasible, random_model, single_budget_portfolio
+from portfolio_opt._solvers import CompiledModel, SolverOptions, _enum, _fixing, available_backends, no_fixing
+from portfolio_opt._solvers._base import absolute_tolerance
+
+pytestmark = pytest.mark.skipif("highs" not in available_backends(), reason="needs HiGHS")
+
+
+def two_sided(rng: np.random.Generator, m: CompiledModel) -> CompiledModel:
+    """``m`` with a row bounded on both sides and negative coefficients: a balance between two groups."""
+    n = m.n_cols
+    row = rng.choice([-3.0, -1.0, 0.0, 1.0, 2.0], n)
+    extra = sp.csr_matrix(row[None, :])
+    return CompiledModel(c=m.c, A=sp.vstack([m.A, extra]).tocsr(), row_lo=np.append(m.row_lo, -4.0),
+                         row_hi=np.append(m.row_hi, 3.0), col_lo=m.col_lo, col_hi=m.col_hi,
+                         integrality=m.integrality, offset=m.offset)
+
+
+def models(seed: int, count: int, n: int = 12):
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        m = random_model(rng, n)
+        yield two_sided(rng, m) if k % 3 == 0 else m
+
+
+def lp(m: CompiledModel) -> tuple[float, np.ndarray, np.ndarray, float]:
+    from portfolio_opt._solvers._highs import lp_duals
+
+    out = lp_duals(m, SolverOptions())
+    assert out is not None
+    U, r, scale = _fixing.lagrangian(m, out[1])
+    return U, r, np.where(r > 0, m.col_hi, m.col_lo).astype(float), absolute_tolerance(m) + 1e-12 * scale
+
+
+def test_walk_finds_the_best_portfolio_within_its_loss_budget():
+    """For any multipliers, the walk's portfolio is the best feasible one losing at most the budget."""
+    rng = np.random.default_rng(3)
+    checked = 0
+    for m in models(5, 40):
+        X, vals = all_feasible(m)
+        for y in (None, rng.normal(0, 2, m.n_rows)):
+            if y is None:
+                if not len(X):
+                    continue
+                U, r, p, _ = lp(m)
+            else:
+                U, r, _ = _fixing.lagrangian(m, y)
+                p = np.where(r > 0, m.col_hi, m.col_lo).astype(float)
+            loss = np.where(X != p, np.abs(r), 0.0).sum(axis=1)
+            s = np.sort(np.abs(r))
+            # budgets between two |r_j| (sums of changes landing on a budget within rounding would make the
+            # expected set ambiguous)
+            for gap in (0.5 * (s[2] + s[3]), 0.5 * (s[5] + s[6]), float(s.sum()) + 1.0):
+                x, columns, peak, work = _enum.walk(m, r, p, gap)
+                inside = loss <= gap
+                if not inside.any():
+                    assert x is None
+                    continue
+                assert x is not None and _fixing.feasible(m, x)
+                assert float(m.c @ x + m.offset) == pytest.approx(vals[inside].max(), abs=1e-9)
+                assert columns == int(np.sum((np.abs(r) <= gap) & (m.col_lo < m.col_hi)))
+                checked += 1
+    assert checked >= 60
+
+
+def test_enumeration_returns_the_brute_force_optimum():
+    answered = 0
+    for m in models(11, 60):
+        X, vals = all_feasible(m)
+        if not len(X):
+            continue
+        U, r, p, margin = lp(m)
+        for incumbent in (None, X[np.argmin(vals)]):
+            out = _enum.enumerate_near(m, U, r, p, margin, incumbent)
+            if out is None:  # too large a walk: allowed, but not on these small models
+                continue
+            answered += 1
+            assert _fixing.feasible(m, out.x)
+            assert float(m.c @ out.x + m.offset) == pytest.approx(vals.max(), abs=1e-9)
+    assert answered >= 80
+
+
+def test_an_optimal_incumbent_is_proven_without_a_better_portfolio():
+    """Given the optimum as incumbent, the walk's budget stops at U - z and the incumbent is returned proven."""
+    seen = 0
+    for m in models(21, 30):
+        X, vals = all_feasible(m)
+        if not len(X):
+            continue
+        U, r, p, margin = lp(m)
+        best = X[np.argmax(vals)]
+        out = _enum.enumerate_near(m, U, r, p, margin, best)
+        assert out is not None and out.gap <= U - vals.max() + 1e-9
+        assert float(m.c @ out.x + m.offset) == pytest.approx(vals.max(), abs=1e-9)
+        seen += 1
+    assert seen >= 15
+
+
+def test_a_walk_too_large_gives_up(monkeypatch):
+    m = next(models(2, 1, n=14))
+    U, r, p, margin = lp(m)
+    monkeypatch.setattr(_enum, "MAX_STATES", 1)
+    assert _enum.walk(m, r, p, float(np.abs(r).sum()) + 1.0, max_states=1) is None
+    monkeypatch.setattr(_enum, "MAX_COLUMNS", 3)
+    assert _enum.walk(m, r, p, float(np.abs(r).sum()) + 1.0) is None
+    assert _enum.enumerate_near(m, U - 1e6, r, p, margin) is None  # a wrong bound proves nothing
+
+
+def test_select_takes_the_enumeration_on_a_mid_size_portfolio():
+    """300 single-budget candidates: the enumeration proves the optimum CBC proves on the whole model."""
+    problem = single_budget_portfolio(300, seed=5)
+    r = po.select(problem)
+    assert r.solver.message.startswith("Lagrangian enumeration") and r.status.value == "optimal"
+    with no_fixing():
+        whole = po.select(problem, solver="cbc" if "cbc" in available_backends() else "highs")
+    assert whole.status.value == "optimal" and "Lagrangian" not in whole.solver.message
+    assert r.objective == pytest.approx(whole.objective, rel=1e-12)
+    chosen = r.starts[r.starts >= 0].index
+    assert problem.table.frame.loc[chosen, "total_cost"].sum() <= 0.3 * problem.table.frame["total_cost"].sum() + 1e-6
