@@ -50,7 +50,7 @@ def lp(m: CompiledModel) -> tuple[float, np.ndarray, np.ndarray, float]:
 
 
 def test_walk_finds_the_best_portfolio_within_its_loss_budget():
-    """For any multipliers, the walk's portfolio is the best feasible one losing at most the budget."""
+    """For any multipliers, the walk's portfolio is feasible and as good as every one worth U - budget or more."""
     rng = np.random.default_rng(3)
     checked = 0
     for m in models(5, 40):
@@ -69,13 +69,14 @@ def test_walk_finds_the_best_portfolio_within_its_loss_budget():
             # expected set ambiguous)
             for gap in (0.5 * (s[2] + s[3]), 0.5 * (s[5] + s[6]), float(s.sum()) + 1.0):
                 x, columns, peak, work = _enum.walk(m, r, p, gap)
-                inside = loss <= gap
-                if not inside.any():
+                assert columns == int(np.sum((np.abs(r) <= gap) & (m.col_lo < m.col_hi)))
+                if not (loss <= gap).any():
                     assert x is None
                     continue
                 assert x is not None and _fixing.feasible(m, x)
-                assert float(m.c @ x + m.offset) == pytest.approx(vals[inside].max(), abs=1e-9)
-                assert columns == int(np.sum((np.abs(r) <= gap) & (m.col_lo < m.col_hi)))
+                v = float(m.c @ x + m.offset)
+                assert v <= vals.max() + 1e-9  # a feasible portfolio ...
+                assert np.all(vals[vals >= U - gap] <= v + 1e-9)  # ... as good as all worth U - gap or more
                 checked += 1
     assert checked >= 60
 

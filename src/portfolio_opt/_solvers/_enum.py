@@ -12,9 +12,11 @@ drops a partial set as soon as its loss exceeds ``g`` or a row can no longer
 be met by any choice of the columns still to come) and keeps the best feasible
 portfolio.  If that portfolio is worth ``v >= U - g`` nothing better exists:
 a better one would lose less than ``g`` and would have been listed.  ``g``
-starts small and doubles until the proof holds, the incumbent is proven, or
+starts small and grows until the proof holds, the incumbent is proven, or
 the walk grows past :data:`MAX_STATES` (then the caller hands the model to a
-MIP solver, as before).
+MIP solver, as before).  Partial sets that another one dominates (worth no
+more, and no better placed for any row) are dropped as in a knapsack's dynamic
+program (:func:`undominated`).
 
 On single-budget portfolios the LP bound is within a few units of the optimum
 and 18-50 columns are left to walk: the hard knapsack core that took CBC
@@ -33,12 +35,19 @@ import numpy as np
 from ._base import CompiledModel
 
 #: the walk gives up once this many partial sets are alive at one column
-MAX_STATES = 20_000
+MAX_STATES = 10_000
 #: ... or once the columns to walk exceed this (the sets are kept as 64-bit masks)
 MAX_COLUMNS = 64
 #: ... or once the walks of one model have handled this many (partial set, row) pairs in all
 #: (a few milliseconds of numpy; walks that fail cost at most that before the MIP solver runs)
 MAX_WORK = 300_000
+#: a walk costs up to this many times the work of the one before (measured: 3-6x); the next one is not
+#: started when that would exceed what is left of MAX_WORK
+GROWTH = 4.0
+#: dominated partial sets are looked for from this many on, and only when every row compared by
+#: equality has integer coefficients summing to at most NARROW_ROW in absolute value
+DOMINANCE_STATES = 64
+NARROW_ROW = 64
 _TOL = 1e-9  # row feasibility, as :func:`._fixing.feasible`
 
 
@@ -56,8 +65,13 @@ class Enumerated:
 
 def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_states: int = MAX_STATES,
          max_work: float = MAX_WORK) -> tuple[np.ndarray | None, int, int, float] | None:
-    """The best feasible portfolio with ``loss <= gap`` (None if there is none), the columns walked, the peak
-    count of partial sets, and the work done (partial sets times rows, summed over the columns).
+    """A feasible portfolio at least as good as every one worth ``U - gap`` or more (None if no portfolio
+    within a loss of ``gap`` is feasible), the columns walked, the peak count of partial sets, and the work
+    done (partial sets times rows, summed over the columns).
+
+    A portfolio worth ``U - gap`` or more loses at most ``gap``, so the walk
+    meets it or one that dominates it (:func:`undominated`) and is worth as
+    much: the best portfolio the walk lists is worth at least as much.
 
     None when the walk is too large (:data:`MAX_COLUMNS`, ``max_states``, ``max_work``).
 
@@ -93,42 +107,119 @@ def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_sta
     step = 1.0 - 2.0 * p[free]  # a change moves the column from p to 1 - p
     D = sub[touched].toarray() * step  # rows x columns: the activity change of each column
     lo_t, hi_t = lo[touched] - _TOL, hi[touched] + _TOL
+    # the sets are compared (:func:`undominated`) on the widest one-sided row by order, on the others by
+    # equality: only worth it where those others take few values (requires, excludes, counts)
+    width = np.abs(D).sum(axis=1)
+    narrow = np.all(D == np.round(D), axis=1) & (width <= NARROW_ROW)
+    one_sided = np.isfinite(lo_t) != np.isfinite(hi_t)
+    main = int(np.argmax(np.where(one_sided, width, -1.0))) if one_sided.any() else -1
     # what the columns from t on can still add at least / at most, per row
     low = np.zeros((len(touched), k + 1))
     high = np.zeros((len(touched), k + 1))
     low[:, :k] = np.cumsum(np.minimum(D, 0.0)[:, ::-1], axis=1)[:, ::-1]
     high[:, :k] = np.cumsum(np.maximum(D, 0.0)[:, ::-1], axis=1)[:, ::-1]
+    gain = np.asarray(model.c, float)[free] * step  # what a change adds to the objective
     act = base[touched][None, :]
     loss = np.zeros(1)
+    val = np.zeros(1)
     sets = np.zeros(1, dtype=np.uint64)
     peak, work = 1, 0.0
     for t in range(k):
         keep = loss + size[free[t]] <= gap
         act = np.concatenate([act, act[keep] + D[:, t]])
         loss = np.concatenate([loss, loss[keep] + size[free[t]]])
+        val = np.concatenate([val, val[keep] + gain[t]])
         sets = np.concatenate([sets, sets[keep] | np.uint64(1 << t)])
         ok = np.all((act + low[:, t + 1] <= hi_t) & (act + high[:, t + 1] >= lo_t), axis=1)
-        act, loss, sets = act[ok], loss[ok], sets[ok]
+        if ok.sum() >= DOMINANCE_STATES:
+            a = act[ok]
+            upper, lower = a.max(axis=0) + high[:, t + 1] > hi_t, a.min(axis=0) + low[:, t + 1] < lo_t
+            others = (upper | lower) & ~narrow
+            if main >= 0:
+                others[main] = False
+            if not others.any():  # else too many groups to gain from, at a price
+                ok[ok] = undominated(a, val[ok], upper, lower, main)
+        act, loss, val, sets = act[ok], loss[ok], val[ok], sets[ok]
         peak = max(peak, len(loss))
         work += len(loss) * (len(touched) + 1)
         if len(loss) > max_states or work > max_work:
             return None
         if not len(loss):
             return None, k, peak, work
-    gain = np.asarray(model.c, float)[free] * step
-    value = np.zeros(len(sets))
-    for t in range(k):
-        value += ((sets >> np.uint64(t)) & np.uint64(1)).astype(float) * gain[t]
-    best = int(np.argmax(value))  # the first of equal ones: the walk's order is fixed by the model
+    best = int(np.argmax(val))  # the first of equal ones: the walk's order is fixed by the model
     x = p.astype(float).copy()
     on = np.array([(int(sets[best]) >> t) & 1 for t in range(k)], dtype=bool)
     x[free[on]] = 1.0 - x[free[on]]
     return x, k, peak, work
 
 
+def undominated(act: np.ndarray, val: np.ndarray, upper: np.ndarray, lower: np.ndarray,
+                main: int = -1) -> np.ndarray:
+    """Which partial sets to keep: those no other one dominates (the first of equal ones is kept).
+
+    Set 1 dominates set 2 when it is worth at least as much and every completion
+    that keeps set 2 feasible keeps set 1 feasible: on each row that some
+    completion could push over its upper limit (``upper``) its activity is no
+    higher, on each that could fall under its lower limit (``lower``) no lower,
+    and on rows that could do either, equal.  Exact for one such row, ``main``
+    (the budget: sets sorted by its activity, each kept only if worth more than
+    every set before it; by default the one-sided row of most distinct
+    activities) and for the others by equality (sets are compared only with
+    those of the same activities there), so it may keep more than it must,
+    never less.  A dominated set may lead to the optimum, but then so does the
+    set that dominates it, by the same columns.
+
+    Examples
+    --------
+    Three sets on a budget row (upper limit), worth 5, 4 and 6 with activities 2, 3 and 3:
+    the second costs more than the first and is worth less.
+
+    >>> undominated(np.array([[2.0], [3.0], [3.0]]), np.array([5.0, 4.0, 6.0]),
+    ...             np.array([True]), np.array([False])).tolist()
+    [True, False, True]
+    """
+    n = len(val)
+    live = upper | lower
+    if n <= 1:
+        return np.ones(n, dtype=bool)
+    if not live.any():  # no completion can break a row: the best set is all that matters
+        keep = np.zeros(n, dtype=bool)
+        keep[int(np.argmax(val))] = True
+        return keep
+    one_sided = np.flatnonzero(live & (upper != lower))
+    if main < 0 or main not in one_sided:
+        main = -1
+        if len(one_sided):  # the row the sets differ most on is compared by order, the others by equality
+            spread = [len(np.unique(act[:, i])) for i in one_sided]
+            main = int(one_sided[int(np.argmax(spread))])
+    if main >= 0:
+        key = act[:, main] if upper[main] else -act[:, main]
+    else:
+        main, key = -1, np.zeros(n)
+    others = [i for i in np.flatnonzero(live) if i != main]
+    if others:
+        _, group = np.unique(act[:, others], axis=0, return_inverse=True)
+        group = group.ravel()
+    else:
+        group = np.zeros(n, dtype=np.intp)
+    order = np.lexsort((np.arange(n), -val, key, group))  # by group, then activity, then worth first
+    g = group[order]
+    rank = np.unique(val[order], return_inverse=True)[1].ravel().astype(np.int64)  # exact, as integers
+    seg = np.concatenate([[0], np.cumsum(g[1:] != g[:-1])]).astype(np.int64)
+    lifted = rank + seg * (int(rank.max()) + 1)  # later groups above every earlier one
+    prior = np.empty(n, dtype=np.int64)
+    prior[0] = -1
+    prior[1:] = np.maximum.accumulate(lifted)[:-1]
+    first = np.ones(n, dtype=bool)
+    first[1:] = seg[1:] != seg[:-1]
+    keep = np.zeros(n, dtype=bool)
+    keep[order] = first | (lifted > prior)  # worth more than every set before it in its group
+    return keep
+
+
 def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray, margin: float,
                    incumbent: np.ndarray | None = None, max_states: int = MAX_STATES) -> Enumerated | None:
-    """The proven optimum by :func:`walk` with a doubling loss budget, or None when the walks grow too large.
+    """The proven optimum by :func:`walk` with a growing loss budget, or None when the walks grow too large.
 
     ``U`` and ``r`` are the Lagrangian bound and reduced costs of
     :func:`._fixing.lagrangian` (``U`` includes ``model.offset``), ``p`` the
@@ -137,16 +228,17 @@ def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray,
     than ``U`` minus it).
     """
     c = np.asarray(model.c, float)
-    z = -math.inf if incumbent is None else float(c @ incumbent + model.offset)
-    top = U - z  # a portfolio better than the incumbent loses less than this
+    best = None if incumbent is None else np.asarray(incumbent, float)
+    z = -math.inf if best is None else float(c @ best + model.offset)
     movable = np.sort(np.abs(r)[np.asarray(model.col_lo) < np.asarray(model.col_hi)])
-    if not len(movable):
-        top = min(top, 0.0)
 
     def budget_for(columns: int) -> float:  # the loss budget that lets about this many columns change
         return float(movable[min(columns, len(movable)) - 1]) if len(movable) else 0.0
 
-    gap = min(max(budget_for(8), margin), top)
+    def top() -> float:  # a portfolio better than the best known loses less than this
+        return U - z if len(movable) else min(U - z, 0.0)
+
+    gap = min(max(budget_for(8), margin), top())
     walked = states = 0
     budget = float(MAX_WORK)
     while True:
@@ -155,12 +247,12 @@ def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray,
             return None
         x, walked, peak, work = out
         states, budget = max(states, peak), budget - work
-        v = -math.inf if x is None else float(c @ x + model.offset)
-        if x is not None and U - v <= gap and v >= z:
-            return Enumerated(x, walked, states, gap, MAX_WORK - budget)
-        if gap >= top:  # every portfolio better than the incumbent was listed: none is
-            if incumbent is not None and v <= z:
-                return Enumerated(np.asarray(incumbent, float), walked, states, gap, MAX_WORK - budget)
-            return Enumerated(x, walked, states, gap, MAX_WORK - budget) if x is not None else None
-        # twice the budget, and at least half as many columns again: each walk costs more than the last
-        gap = min(max(2.0 * gap, budget_for(math.ceil(1.5 * max(walked, 8))), 1e-9 * (1.0 + abs(U))), top)
+        if x is not None and float(c @ x + model.offset) > z:
+            best, z = x, float(c @ x + model.offset)
+        if gap >= top():  # every portfolio better than the best known was listed: none is
+            return None if best is None else Enumerated(best, walked, states, gap, MAX_WORK - budget)
+        # half as much budget again and a quarter more columns (each walk costs more than the last), or at
+        # once the budget that decides (a better portfolio within it, or the best known is optimal)
+        gap = min(max(1.5 * gap, budget_for(math.ceil(1.25 * max(walked, 8))), 1e-9 * (1.0 + abs(U))), top())
+        if GROWTH * work > budget:  # the next walk would most likely run out of work: give up now
+            return None
