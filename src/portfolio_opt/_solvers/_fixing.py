@@ -44,6 +44,9 @@ from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_t
 FIX_COLUMNS = 1_000
 #: from this many columns a 0-1 model is first tried by Lagrangian enumeration (``_enum``) after its LP
 ENUM_COLUMNS = 40
+#: ... on a model of fewer than FIX_COLUMNS columns, only when a greedy portfolio is within this share of
+#: the LP bound (tried: successes within 0.26 %, failures from 0.33 %, and up to 42 % on 12-period models)
+ENUM_GAP = 0.005
 #: the exact round is run only when it frees at most this share of the columns
 MAX_FREE_SHARE = 0.5
 #: the core round's size: this share of the columns, at least CORE_MIN
@@ -222,18 +225,27 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
     if options.warm_start is not None:
         w = np.asarray(options.warm_start, float)
         warm = w if feasible(model, w) else None
-    if n >= ENUM_COLUMNS:
-        done = _enumerated(model, U, r, value, margin, warm, t0)
+
+    def incumbent() -> np.ndarray | None:
+        g = greedy(model, x_lp, r)
+        return warm if warm is not None and (g is None or model.c @ warm > model.c @ g) else g
+
+    # a small model's enumeration is tried only if a greedy portfolio is near the LP bound (the greedy
+    # costs ~1 ms there; a failed enumeration 10-30 ms, as much as some solves); a large model's at once
+    # (the greedy costs 10-20 ms there, and the enumeration mostly succeeds without it)
+    best = incumbent() if n < FIX_COLUMNS else warm
+    near = best is not None and U - float(model.c @ best + model.offset) <= ENUM_GAP * max(1.0, abs(U))
+    if n >= ENUM_COLUMNS and (n >= FIX_COLUMNS or near):
+        done = _enumerated(model, U, r, value, margin, best, t0)
         if done is not None:
             return Outcome(done, spent(), done.message)
-
-    best = greedy(model, x_lp, r)
-    if warm is not None and (best is None or model.c @ warm > model.c @ best):
-        best = warm
+    if n >= FIX_COLUMNS:
+        best = incumbent()
     if best is None:
         return Outcome(None, spent(), "no portfolio near the LP optimum to fix from", bound=U)
     if n < FIX_COLUMNS:
-        return Outcome(None, spent(), "the Lagrangian enumeration grew too large", incumbent=best, bound=U)
+        why = "the Lagrangian enumeration grew too large" if near else "the LP bound is not close enough to enumerate"
+        return Outcome(None, spent(), why, bound=U)  # no warm start: as these models were always solved
     z = float(model.c @ best + model.offset)
 
     def exact_free(obj: float) -> np.ndarray:
