@@ -135,3 +135,22 @@ def test_select_takes_the_enumeration_on_a_mid_size_portfolio():
     assert r.objective == pytest.approx(whole.objective, rel=1e-12)
     chosen = r.starts[r.starts >= 0].index
     assert problem.table.frame.loc[chosen, "total_cost"].sum() <= 0.3 * problem.table.frame["total_cost"].sum() + 1e-6
+
+
+def test_small_models_of_many_limits_skip_the_lp(monkeypatch):
+    """Under FIX_COLUMNS columns, budgets per period over many periods are solved whole without an LP."""
+    from portfolio_opt._solvers import _highs
+
+    rng = np.random.default_rng(4)
+    n, k = 60, _fixing.ENUM_KNAPSACK_ROWS + 1
+    W = rng.integers(1, 50, (k, n)).astype(float)
+    many = CompiledModel(c=rng.integers(1, 60, n).astype(float), A=sp.csr_matrix(W), row_lo=np.full(k, -np.inf),
+                         row_hi=W.sum(axis=1) / 2, col_lo=np.zeros(n), col_hi=np.ones(n),
+                         integrality=np.ones(n, dtype=np.int32))
+    monkeypatch.setattr(_highs, "lp_duals", lambda *a: pytest.fail("no LP expected"))
+    out = _fixing.solve_fixed(many, SolverOptions(), lambda mm, o: pytest.fail("no round expected"))
+    assert out.raw is None and out.seconds == 0.0
+    few = CompiledModel(c=many.c, A=sp.csr_matrix(W[:2]), row_lo=many.row_lo[:2], row_hi=many.row_hi[:2],
+                        col_lo=many.col_lo, col_hi=many.col_hi, integrality=many.integrality)
+    with pytest.raises(pytest.fail.Exception, match="no LP expected"):  # two budgets: the LP is tried
+        _fixing.solve_fixed(few, SolverOptions(), lambda mm, o: pytest.fail("no round expected"))

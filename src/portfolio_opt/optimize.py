@@ -78,7 +78,12 @@ def select(
         batches or on one core: HiGHS alone where projects choose their
         start, CBC otherwise); ``result.solver.name`` is the winner.
         ``"highs"`` (in-process), ``"cbc"`` or the name of any other solver
-        PuLP can drive here (e.g. ``"GLPK_CMD"``).
+        PuLP can drive here (e.g. ``"GLPK_CMD"``).  Whichever it is, a 0-1
+        model of 40 columns or more first has its LP relaxation solved by
+        HiGHS, which may prove the optimum on its own (Lagrangian
+        enumeration; ``result.solver.name`` is then ``"highs"`` and the
+        message says so) or fix most columns before the backend runs (see
+        the README's "Solvers").
     time_limit : float, optional
         Seconds; a run stopped at the limit with a solution has status
         ``feasible`` and reports its proven ``gap``.  HiGHS on models of

@@ -176,14 +176,18 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     stop as soon as it holds one.  A solution worth more than the known bound
     proves it wrong: :class:`~portfolio_opt.errors.ValidationError`.
 
-    A 0-1 model of :data:`._fixing.FIX_COLUMNS` columns or more first goes
-    through reduced-cost fixing (:func:`._fixing.solve_fixed`, not inside
-    :func:`no_fixing`): its LP relaxation's duals fix the columns that no
-    portfolio better than a greedy one can change, and the backend solves the
-    rest (a single-budget portfolio of 100,000 candidates: 500 columns left,
-    1.7 s against 16 s with CBC).  Where too few columns are fixed
-    the model is solved whole, with the greedy portfolio as HiGHS's warm start
-    and the LP bound as a bound; the message says which.
+    A 0-1 model of :data:`._fixing.ENUM_COLUMNS` columns or more first has its
+    LP relaxation solved (:func:`._fixing.solve_fixed`, not inside
+    :func:`no_fixing`), whose duals may prove the optimum by Lagrangian
+    enumeration (:mod:`._enum`: single-budget portfolios of 1,000 candidates
+    in 0.03 s against CBC's 0.25 s; the answer then names "highs", the LP's
+    solver, and no backend runs).  From :data:`._fixing.FIX_COLUMNS` columns,
+    if it did not, reduced-cost fixing fixes the columns that no portfolio
+    better than a greedy one can change, and the backend solves the rest
+    (before the enumeration: 100,000 candidates, 500 columns left, 1.7 s
+    against 16 s with CBC).  Where too few columns are fixed the model is
+    solved whole, with the greedy portfolio as HiGHS's warm start and the LP
+    bound as a bound; the message says which.
     """
     backend = resolve_backend(backend, model)
     options = _threads(options)
