@@ -70,10 +70,13 @@ def test_walk_finds_the_best_portfolio_within_its_loss_budget():
             for gap in (0.5 * (s[2] + s[3]), 0.5 * (s[5] + s[6]), float(s.sum()) + 1.0):
                 x, columns, peak, work = _enum.walk(m, r, p, gap)
                 assert columns == int(np.sum((np.abs(r) <= gap) & (m.col_lo < m.col_hi)))
-                if not (loss <= gap).any():
+                if not (loss <= gap).any():  # nothing feasible within the budget: nothing listed
                     assert x is None
                     continue
-                assert x is not None and _fixing.feasible(m, x)
+                if x is None:  # allowed only when no portfolio is worth U - gap or more
+                    assert not np.any(vals >= U - gap - 1e-9)
+                    continue
+                assert _fixing.feasible(m, x)
                 v = float(m.c @ x + m.offset)
                 assert v <= vals.max() + 1e-9  # a feasible portfolio ...
                 assert np.all(vals[vals >= U - gap] <= v + 1e-9)  # ... as good as all worth U - gap or more

@@ -8,15 +8,16 @@ so every portfolio worth at least ``U - g`` differs from the LP-preferred
 values ``p`` only in columns with ``|r_j| <= g``, and by a set of them whose
 ``|r_j|`` sum to at most ``g``.  :func:`enumerate_near` lists those sets (a
 breadth-first walk over the columns with ``|r_j| <= g``, largest first, that
-drops a partial set as soon as its loss exceeds ``g`` or a row can no longer
-be met by any choice of the columns still to come) and keeps the best feasible
-portfolio.  If that portfolio is worth ``v >= U - g`` nothing better exists:
-a better one would lose less than ``g`` and would have been listed.  ``g``
-starts small and grows until the proof holds, the incumbent is proven, or
-the walk grows past :data:`MAX_STATES` (then the caller hands the model to a
-MIP solver, as before).  Partial sets that another one dominates (worth no
-more, and no better placed for any row) are dropped as in a knapsack's dynamic
-program (:func:`undominated`).
+drops a partial set as soon as its loss exceeds ``g``, a row can no longer be
+met by any choice of the columns still to come, or another set dominates it:
+worth no less and no worse placed for any row, as in a knapsack's dynamic
+program, :func:`undominated`) and keeps the best feasible portfolio.  If that
+portfolio is worth ``v >= U - g`` nothing better exists: a better one would
+lose less than ``g`` and would have been listed, or one at least as good that
+dominates it.  ``g`` starts small and grows until the proof holds, the
+incumbent is proven, or the walks grow too large (:data:`MAX_STATES`,
+:data:`MAX_COLUMNS`, :data:`MAX_WORK`; then the caller hands the model to a
+MIP solver, as before).
 
 On single-budget portfolios the LP bound is within a few units of the optimum
 and 18-50 columns are left to walk: the hard knapsack core that took CBC
@@ -65,9 +66,9 @@ class Enumerated:
 
 def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_states: int = MAX_STATES,
          max_work: float = MAX_WORK) -> tuple[np.ndarray | None, int, int, float] | None:
-    """A feasible portfolio at least as good as every one worth ``U - gap`` or more (None if no portfolio
-    within a loss of ``gap`` is feasible), the columns walked, the peak count of partial sets, and the work
-    done (partial sets times rows, summed over the columns).
+    """A feasible portfolio at least as good as every one worth ``U - gap`` or more (None if no partial set
+    survives: then there is no such portfolio), the columns walked, the peak count of partial sets, and the
+    work done (partial sets times rows, summed over the columns).
 
     A portfolio worth ``U - gap`` or more loses at most ``gap``, so the walk
     meets it or one that dominates it (:func:`undominated`) and is worth as
