@@ -1,13 +1,14 @@
 """Lagrangian enumeration (``_solvers._enum``): a 0-1 model's proven optimum without a MIP solver.
 
 Checked against brute force on random 0-1 models with knapsack rows (one or
-two), requires, excludes, at-least rows, two-sided rows and mandatory columns:
-``walk`` returns the best feasible portfolio among those within its loss budget,
-for the LP's multipliers and for arbitrary ones; ``enumerate_near`` returns the
-optimum whenever it answers, and answers on most (``select`` through it against
-brute force on multi-period requests: ``test_fixing.py``); on a generated single-budget portfolio it agrees with the
-whole model solved by CBC; and a walk that grows too large gives up.
-"""
+two), requires, excludes, at-least rows, two-sided rows with negative
+coefficients and mandatory columns: ``walk`` returns a feasible portfolio as
+good as every one worth ``U - gap`` or more, for the LP's multipliers and for
+arbitrary ones; ``enumerate_near`` returns the optimum whenever it answers, and
+answers on most; an optimal incumbent is proven as it is; a walk that grows too
+large gives up; small models of many limits skip the LP.  End to end: ``select``
+through it against brute force on multi-period requests (``test_fixing.py``),
+and on a generated single-budget portfolio against the whole model."""
 
 from __future__ import annotations
 
