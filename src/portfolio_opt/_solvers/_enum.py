@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from ._base import CompiledModel
+from ._fixing import _TOL  # row feasibility, as :func:`._fixing.feasible`
 
 #: the walk gives up once this many partial sets are alive at one column
 MAX_STATES = 10_000
@@ -49,23 +50,22 @@ GROWTH = 4.0
 #: equality has integer coefficients summing to at most NARROW_ROW in absolute value
 DOMINANCE_STATES = 64
 NARROW_ROW = 64
-_TOL = 1e-9  # row feasibility, as :func:`._fixing.feasible`
 
 
 @dataclasses.dataclass
 class Enumerated:
     """A proven optimal portfolio, and what it took: the columns and the loss budget of the last walk,
-    the most partial sets alive at once, the work of all walks."""
+    and the most partial sets alive at once."""
 
     x: np.ndarray
     columns: int
     states: int
     gap: float
-    work: float
 
 
 def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_states: int = MAX_STATES,
-         max_work: float = MAX_WORK) -> tuple[np.ndarray | None, int, int, float] | None:
+         max_work: float = MAX_WORK,
+         base: np.ndarray | None = None) -> tuple[np.ndarray | None, int, int, float] | None:
     """A feasible portfolio at least as good as every one worth ``U - gap`` or more (None if no partial set
     survives: then there is no such portfolio), the columns walked, the peak count of partial sets, and the
     work done (partial sets times rows, summed over the columns).
@@ -75,6 +75,7 @@ def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_sta
     much: the best portfolio the walk lists is worth at least as much.
 
     None when the walk is too large (:data:`MAX_COLUMNS`, ``max_states``, ``max_work``).
+    ``base`` is ``model.A @ p`` when the caller has it.
 
     Examples
     --------
@@ -98,7 +99,7 @@ def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_sta
         return None
     free = free[np.argsort(-size[free], kind="stable")]  # the costly changes first: most sets die early
     lo, hi = np.asarray(model.row_lo, float), np.asarray(model.row_hi, float)
-    base = model.A @ p
+    base = model.A @ p if base is None else base
     sub = model.A[:, free].tocsr()
     touched = np.flatnonzero(np.diff(sub.indptr) > 0)
     rest = np.ones(len(lo), dtype=bool)
@@ -193,10 +194,7 @@ def undominated(act: np.ndarray, val: np.ndarray, upper: np.ndarray, lower: np.n
         if len(one_sided):  # the row the sets differ most on is compared by order, the others by equality
             spread = [len(np.unique(act[:, i])) for i in one_sided]
             main = int(one_sided[int(np.argmax(spread))])
-    if main >= 0:
-        key = act[:, main] if upper[main] else -act[:, main]
-    else:
-        main, key = -1, np.zeros(n)
+    key = np.zeros(n) if main < 0 else act[:, main] if upper[main] else -act[:, main]
     others = [i for i in np.flatnonzero(live) if i != main]
     if others:
         _, group = np.unique(act[:, others], axis=0, return_inverse=True)
@@ -219,7 +217,7 @@ def undominated(act: np.ndarray, val: np.ndarray, upper: np.ndarray, lower: np.n
 
 
 def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray, margin: float,
-                   incumbent: np.ndarray | None = None, max_states: int = MAX_STATES) -> Enumerated | None:
+                   incumbent: np.ndarray | None = None) -> Enumerated | None:
     """The proven optimum by :func:`walk` with a growing loss budget, or None when the walks grow too large.
 
     ``U`` and ``r`` are the Lagrangian bound and reduced costs of
@@ -242,8 +240,9 @@ def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray,
     gap = min(max(budget_for(8), margin), top())
     walked = states = 0
     budget = float(MAX_WORK)
+    base = model.A @ p  # the same for every walk
     while True:
-        out = walk(model, r, p, gap + margin, max_states, budget)
+        out = walk(model, r, p, gap + margin, MAX_STATES, budget, base)
         if out is None:
             return None
         x, walked, peak, work = out
@@ -251,7 +250,7 @@ def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray,
         if x is not None and float(c @ x + model.offset) > z:
             best, z = x, float(c @ x + model.offset)
         if gap >= top():  # every portfolio better than the best known was listed: none is
-            return None if best is None else Enumerated(best, walked, states, gap, MAX_WORK - budget)
+            return None if best is None else Enumerated(best, walked, states, gap)
         # half as much budget again and a quarter more columns (each walk costs more than the last), or at
         # once the budget that decides (a better portfolio within it, or the best known is optimal)
         gap = min(max(1.5 * gap, budget_for(math.ceil(1.25 * max(walked, 8))), 1e-9 * (1.0 + abs(U))), top())

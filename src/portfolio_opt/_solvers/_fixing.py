@@ -229,18 +229,10 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
     if lp is None:
         return Outcome(None, spent(), "no optimal LP relaxation" + (f" within {cap:g} s" if cap else ""))
     x_lp, y = lp
-    U, r, scale = lagrangian(model, y)
-    value = np.where(r > 0, model.col_hi, model.col_lo).astype(float)
+    U, r, value, margin = _bound_terms(model, y)
     size = np.abs(r)
     n = model.n_cols
-    # columns are fixed only where a change costs more than this beyond U - z: rounding, and ties
-    # (portfolios worth as much as z within it stay, for the tie-breaking rule); not mip_gap, which
-    # would free most columns while only solutions worth more than z are of use
-    margin = absolute_tolerance(model) + 1e-12 * scale
-    warm = None
-    if options.warm_start is not None:
-        w = np.asarray(options.warm_start, float)
-        warm = w if feasible(model, w) else None
+    warm = _feasible_start(model, options)
 
     def incumbent() -> np.ndarray | None:
         g = greedy(model, x_lp, r)
@@ -362,13 +354,31 @@ def _enumerate_sub(model: CompiledModel, options: SolverOptions) -> RawSolution 
 
     t0 = time.monotonic()
     try:
-        lp = lp_duals(model, dataclasses.replace(options, warm_start=None))
+        lp = lp_duals(model, options)  # an LP's settings ignore the warm start
     except SolverError:
         return None
     if lp is None:
         return None
-    U, r, scale = lagrangian(model, lp[1])
+    U, r, value, margin = _bound_terms(model, lp[1])
+    return _enumerated(model, U, r, value, margin, _feasible_start(model, options), t0)
+
+
+def _bound_terms(model: CompiledModel, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
+    """From the LP's duals: the bound U, the reduced costs, the LP-preferred values and the rounding margin.
+
+    Columns are fixed (and changes listed) only where a change costs more than
+    the margin beyond U - z: rounding, and ties (portfolios worth as much as z
+    within it stay, for the tie-breaking rule); not mip_gap, which would free
+    most columns while only solutions worth more than z are of use.
+    """
+    U, r, scale = lagrangian(model, y)
     value = np.where(r > 0, model.col_hi, model.col_lo).astype(float)
-    w = options.warm_start
-    warm = None if w is None or not feasible(model, np.asarray(w, float)) else np.asarray(w, float)
-    return _enumerated(model, U, r, value, absolute_tolerance(model) + 1e-12 * scale, warm, t0)
+    return U, r, value, absolute_tolerance(model) + 1e-12 * scale
+
+
+def _feasible_start(model: CompiledModel, options: SolverOptions) -> np.ndarray | None:
+    """The options' warm start when it is a feasible portfolio of ``model``, else None."""
+    if options.warm_start is None:
+        return None
+    w = np.asarray(options.warm_start, float)
+    return w if feasible(model, w) else None
