@@ -123,6 +123,12 @@ def test_missing_cost_column_in_a_frame():
         po.Problem.from_frame(df)
 
 
+def test_a_column_named_twice_is_an_error():
+    df = pd.DataFrame([["A", 1, 5, 2], ["B", 2, 6, 3]], columns=["id", "cost", "value", "cost"])
+    with pytest.raises(po.ValidationError, match="several columns named 'cost'"):
+        po.Problem.from_frame(df, budget=3)
+
+
 def test_criterion_with_missing_values_names_the_projects():
     df = pd.DataFrame({"id": ["A", "B", "C"], "cost": [1, 2, 3], "value": [1, 2, 3],
                        "fit": [1.0, np.nan, np.inf]})

@@ -130,7 +130,7 @@ def _filled(cells: Sequence[Any]) -> list[int]:
     return out
 
 
-def _flat_costs(src: pd.DataFrame, cols: Columns) -> tuple[list[list[float]], list[int]] | None:
+def _flat_costs(src: Mapping[Any, pd.Series], cols: Columns) -> tuple[list[list[float]], list[int]] | None:
     """Cost profiles and durations when every cost is one finite number ≥ 0 and every duration
     (if given) a whole number ≥ 1, read as whole columns; None otherwise (the checks per cell
     then find and name the problems)."""
@@ -140,7 +140,7 @@ def _flat_costs(src: pd.DataFrame, cols: Columns) -> tuple[list[list[float]], li
     c = cost.to_numpy(dtype=float)
     if not (np.isfinite(c).all() and (c >= 0).all()):
         return None
-    if cols.duration in src.columns:
+    if cols.duration in src:
         dur = src[cols.duration]
         if not pd.api.types.is_numeric_dtype(dur) or pd.api.types.is_bool_dtype(dur):
             return None
@@ -428,27 +428,30 @@ def validate_projects(
         raise ValidationError(f"'periods' must be a positive integer, got {periods!r}")
     T = int(periods)
     problems: list[str] = []
-    src = df
-    if src.index.name != cols.id and cols.id in src.columns:
-        src = src.set_index(cols.id)
+    dup_cols = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+    if dup_cols:
+        raise ValidationError(f"the table has several columns named {', '.join(map(repr, dup_cols))}")
+    # the columns, each read once (a DataFrame lookup costs ~25 us: most of a small table's validation)
+    src = dict(df.items())
+    id_source = src.pop(cols.id) if df.index.name != cols.id and cols.id in src else df.index
 
-    if len(src) == 0:
+    if len(df) == 0:
         raise ValidationError("the table of projects is empty")
-    if cols.cost not in src.columns:
+    if cols.cost not in src:
         problems.append(
-            f"missing required column '{cols.cost}' (columns present: {', '.join(map(str, src.columns))})"
+            f"missing required column '{cols.cost}' (columns present: {', '.join(map(str, src))})"
         )
-    if require_value and cols.value not in src.columns:
+    if require_value and cols.value not in src:
         problems.append(f"missing required column '{cols.value}' (needed for the objective 'value')")
     for c in criteria:
-        if c not in src.columns:
-            problems.append(f"missing criterion column '{c}' (columns present: {', '.join(map(str, src.columns))})")
+        if c not in src:
+            problems.append(f"missing criterion column '{c}' (columns present: {', '.join(map(str, src))})")
     if problems:
         raise ValidationError(problems)
 
     # ids
     ids: list[str] = []
-    for k, raw in enumerate(src.index.to_numpy(dtype=object).tolist()):
+    for k, raw in enumerate(id_source.to_numpy(dtype=object).tolist()):
         if type(raw) is str and raw and raw.strip() == raw:  # the common case: clean text
             ids.append(raw)
         elif _is_missing(raw) or str(raw).strip() == "":
@@ -465,7 +468,7 @@ def validate_projects(
     id_set = set(ids)
 
     def col(name: str) -> list[Any] | None:
-        return src[name].to_numpy(dtype=object).tolist() if name in src.columns else None
+        return src[name].to_numpy(dtype=object).tolist() if name in src else None
 
     n = len(ids)
     raw_cost = col(cols.cost)
@@ -529,7 +532,7 @@ def validate_projects(
         durations.append(dur)
 
     def numbers_col(name: str, default: float, lo: float | None = None, hi: float | None = None) -> list[float]:
-        if name in src.columns and pd.api.types.is_numeric_dtype(src[name]) and not pd.api.types.is_bool_dtype(src[name]):
+        if name in src and pd.api.types.is_numeric_dtype(src[name]) and not pd.api.types.is_bool_dtype(src[name]):
             arr = src[name].to_numpy(dtype=float)
             ok = np.isfinite(arr)
             if lo is not None:
@@ -572,7 +575,7 @@ def validate_projects(
     probs = numbers_col(cols.probability, 1.0, 0.0, 1.0)
 
     def int_col(name: str) -> list[int | None]:
-        if name in src.columns and isinstance(src[name].dtype, np.dtype) and src[name].dtype.kind in "iu":
+        if name in src and isinstance(src[name].dtype, np.dtype) and src[name].dtype.kind in "iu":
             return src[name].to_numpy().tolist()  # Python ints (a nullable Int64 goes cell by cell)
         raw = col(name)
         out: list[int | None] = []
@@ -679,7 +682,7 @@ def validate_projects(
         bens[k] = tuple(b)
 
     # resources
-    res_cols = [c for c in src.columns if isinstance(c, str) and c.startswith(cols.resource_prefix)]
+    res_cols = [c for c in src if isinstance(c, str) and c.startswith(cols.resource_prefix)]
     maxdur = max(durations) if durations else 1
     resources: dict[str, np.ndarray] = {}
     res_tuples: dict[str, list[tuple[float, ...]]] = {}
@@ -719,7 +722,7 @@ def validate_projects(
 
     # criteria
     for c in criteria:
-        if c not in src.columns:
+        if c not in src:
             continue
         bad_missing, bad_text, bad_inf = [], [], []
         for k, v in enumerate(src[c].tolist()):
@@ -764,17 +767,16 @@ def validate_projects(
             "requires": reqs,
             "excludes": excs,
             "benefits": bens,
+            **{"res_" + rname: tuples for rname, tuples in res_tuples.items()},  # one column each, at once
         },
         index=pd.Index(ids, name="id"),
     )
-    for rname, tuples in res_tuples.items():
-        frame["res_" + rname] = tuples
     canon = {
         cols.name, cols.category, cols.duration, cols.cost, cols.value, cols.probability,
         cols.earliest_start, cols.latest_start, cols.mandatory, cols.excluded, cols.requires,
         cols.excludes, cols.benefits, *res_cols,
     }
-    for c in src.columns:
+    for c in src:
         if c not in canon and c not in frame.columns:
             frame[c] = list(src[c])
     for c in criteria:
