@@ -78,7 +78,11 @@ def all_feasible(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.fixture
 def small_thresholds(monkeypatch):
-    """Fixing on models of any size, with a core of 3 columns: the small models here take every path."""
+    """Fixing on models of any size, with a core of 3 columns: the small models here take every path.
+
+    No Lagrangian enumeration (it would prove most of them before any round): ``small_path`` turns it on.
+    """
+    monkeypatch.setattr(_fixing, "ENUM_COLUMNS", 10**9)
     monkeypatch.setattr(_fixing, "FIX_COLUMNS", 1)
     monkeypatch.setattr(_fixing, "CORE_MIN", 3)
     monkeypatch.setattr(_fixing, "CORE_SHARE", 0.0)
@@ -244,6 +248,7 @@ def test_a_relative_gap_keeps_the_fixing():
 def test_weak_lp_bound_is_solved_whole(monkeypatch):
     """Multi-limit models whose LP bound fixes few columns go to the solver whole, after the LP."""
     monkeypatch.setattr(_fixing, "FIX_COLUMNS", 1)
+    monkeypatch.setattr(_fixing, "ENUM_COLUMNS", 10**9)  # (the enumeration proves this one)
     rng = np.random.default_rng(2)
     n = 30
     W = rng.integers(1, 100, (5, n)).astype(float)

@@ -202,6 +202,13 @@ def test_auto_sized_highs_runs_keep_their_time_limit(monkeypatch):
     assert seen == [3.0]
 
 
+@pytest.fixture
+def backend_only():
+    """HiGHS itself on small models (the Lagrangian enumeration would prove them before it runs)."""
+    with no_fixing():
+        yield
+
+
 def _process_sized(monkeypatch):
     import portfolio_opt._solvers as solvers
 
@@ -209,7 +216,7 @@ def _process_sized(monkeypatch):
     return _knapsack(1)
 
 
-def test_highs_runs_in_process_when_its_process_cannot_start(monkeypatch):
+def test_highs_runs_in_process_when_its_process_cannot_start(monkeypatch, backend_only):
     # an embedding whose sys.executable is no Python that can be started: the answer still comes
     model, best = _process_sized(monkeypatch)
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
@@ -227,7 +234,7 @@ def test_highs_runs_in_process_when_its_process_cannot_start(monkeypatch):
     assert "run in this process" in res.solver.message and res.to_dict()["solver"]["message"] == res.solver.message
 
 
-def test_highs_runs_in_process_when_its_process_fails_before_highs_ran(monkeypatch):
+def test_highs_runs_in_process_when_its_process_fails_before_highs_ran(monkeypatch, backend_only):
     from portfolio_opt._solvers import _highs
 
     model, best = _process_sized(monkeypatch)
@@ -238,7 +245,7 @@ def test_highs_runs_in_process_when_its_process_fails_before_highs_ran(monkeypat
     assert "before HiGHS ran" in r.message and "No module named highspy" in r.message
 
 
-def test_a_highs_process_that_fails_once_highs_ran_is_an_error(monkeypatch):
+def test_a_highs_process_that_fails_once_highs_ran_is_an_error(monkeypatch, backend_only):
     # HiGHS itself failed (a crash, say): running it again in the caller's process could take the caller down
     from portfolio_opt._solvers import _highs
     from portfolio_opt.errors import SolverError

@@ -176,7 +176,8 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     stop as soon as it holds one.  A solution worth more than the known bound
     proves it wrong: :class:`~portfolio_opt.errors.ValidationError`.
 
-    A 0-1 model of :data:`._fixing.ENUM_COLUMNS` columns or more first has its
+    A 0-1 model (but one of under :data:`._fixing.FIX_COLUMNS` columns with more than
+    :data:`._fixing.ENUM_KNAPSACK_ROWS` knapsack rows) first has its
     LP relaxation solved (:func:`._fixing.solve_fixed`, not inside
     :func:`no_fixing`), whose duals may prove the optimum by Lagrangian
     enumeration (:mod:`._enum`: single-budget portfolios of 1,000 candidates

@@ -217,7 +217,7 @@ def undominated(act: np.ndarray, val: np.ndarray, upper: np.ndarray, lower: np.n
 
 
 def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray, margin: float,
-                   incumbent: np.ndarray | None = None) -> Enumerated | None:
+                   incumbent: np.ndarray | None = None, max_work: float = MAX_WORK) -> Enumerated | None:
     """The proven optimum by :func:`walk` with a growing loss budget, or None when the walks grow too large.
 
     ``U`` and ``r`` are the Lagrangian bound and reduced costs of
@@ -239,7 +239,7 @@ def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray,
 
     gap = min(max(budget_for(8), margin), top())
     walked = states = 0
-    budget = float(MAX_WORK)
+    budget = float(max_work)
     base = model.A @ p  # the same for every walk
     while True:
         out = walk(model, r, p, gap + margin, MAX_STATES, budget, base)

@@ -26,10 +26,10 @@ resources: the multi-limit models are hard precisely because of that) too few
 columns are fixed, and the model is solved whole, as before, after an LP that
 costs a few percent of the solve.
 
-Before any round, from :data:`ENUM_COLUMNS` columns, the same LP's multipliers
-go to the Lagrangian enumeration (:mod:`._enum`), which lists the portfolios
-near the bound and often proves the optimum outright (under :data:`FIX_COLUMNS`
-columns only when a greedy portfolio is within :data:`ENUM_GAP` of the bound);
+Before any round the same LP's multipliers go to the Lagrangian enumeration
+(:mod:`._enum`), which lists the portfolios near the bound and often proves the
+optimum outright (under :data:`FIX_COLUMNS` columns with :data:`FAR_WORK` work
+only, unless a greedy portfolio is within :data:`ENUM_GAP` of the bound);
 each round's restricted model is tried the same way, after an LP of its own,
 before the backend gets it.
 """
@@ -50,10 +50,17 @@ from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_t
 #: (100 single-budget candidates: CBC 0.03 s whole, 0.05 s fixed; 1,000: 0.27 s whole, 0.18 s fixed)
 FIX_COLUMNS = 1_000
 #: from this many columns a 0-1 model is first tried by Lagrangian enumeration (``_enum``) after its LP
-ENUM_COLUMNS = 40
-#: ... on a model of fewer than FIX_COLUMNS columns, only when a greedy portfolio is within this share of
-#: the LP bound (tried: successes within 0.26 %, failures from 0.33 %, and up to 42 % on 12-period models)
+#: (every one: under 40 columns, where HiGHS was thought quick enough, it took 9-145 ms on models the
+#: enumeration proved in 3-17 ms, see FAR_WORK)
+ENUM_COLUMNS = 1
+#: ... with the full work allowance of ``_enum.MAX_WORK`` when a greedy portfolio is within this share of
+#: the LP bound or the model has FIX_COLUMNS columns or more (tried: successes within 0.26 %, failures from
+#: 0.33 %, and up to 42 % on 12-period models) ...
 ENUM_GAP = 0.005
+#: ... else with this much (a failed attempt costs 5-15 ms; HiGHS took 9-145 ms on what this proved in
+#: 3-20 ms: mknap1-1 to -5, generated single-period portfolios of 15-60 candidates with and without
+#: resources, their greedy portfolios 1-32 % from the bound; 20,000 was too little for some of them)
+FAR_WORK = 60_000
 #: ... and has at most this many knapsack rows (budgets per period, capacities: the sample portfolio's
 #: 12 periods with resources have 69; its LP bound was 4.7-18 % from a greedy portfolio, where the LP
 #: and the greedy cost 3-6 % of a solve in a batch)
@@ -211,7 +218,7 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
     def left() -> float | None:
         return None if options.time_limit is None else max(0.0, float(options.time_limit) - spent())
 
-    if not eligible(model, min(FIX_COLUMNS, ENUM_COLUMNS)):
+    if not eligible(model, max(1, min(FIX_COLUMNS, ENUM_COLUMNS))):
         return Outcome(None, 0.0)
     if model.n_cols < FIX_COLUMNS:
         from . import _knapsack_rows
@@ -238,13 +245,14 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
         g = greedy(model, x_lp, r)
         return warm if warm is not None and (g is None or model.c @ warm > model.c @ g) else g
 
-    # a small model's enumeration is tried only if a greedy portfolio is near the LP bound (the greedy
-    # costs ~1 ms there; a failed enumeration 10-30 ms, as much as some solves); a large model's at once
-    # (the greedy costs 10-20 ms there, and the enumeration mostly succeeds without it)
+    # a small model's enumeration gets its full work allowance only if a greedy portfolio is near the LP
+    # bound (the greedy costs ~1 ms there; a failed enumeration 10-30 ms, as much as some solves), else
+    # FAR_WORK; a large model's is tried at once (the greedy costs 10-20 ms there, and the enumeration
+    # mostly succeeds without it)
     best = incumbent() if n < FIX_COLUMNS else warm
     near = best is not None and U - float(model.c @ best + model.offset) <= ENUM_GAP * max(1.0, abs(U))
-    if n >= ENUM_COLUMNS and (n >= FIX_COLUMNS or near):
-        done = _enumerated(model, U, r, value, margin, best, t0)
+    if n >= ENUM_COLUMNS:
+        done = _enumerated(model, U, r, value, margin, best, t0, None if n >= FIX_COLUMNS or near else FAR_WORK)
         if done is not None:
             return Outcome(done, spent(), done.message)
     if n >= FIX_COLUMNS:
@@ -252,7 +260,8 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
     if best is None:
         return Outcome(None, spent(), "no portfolio near the LP optimum to fix from", bound=U)
     if n < FIX_COLUMNS:
-        why = "the Lagrangian enumeration grew too large" if near else "the LP bound is not close enough to enumerate"
+        why = "the Lagrangian enumeration grew too large" + ("" if near else " (a greedy portfolio is far from "
+                                                                   "the LP bound)")
         return Outcome(None, spent(), why, bound=U)  # no warm start: as these models were always solved
     z = float(model.c @ best + model.offset)
 
@@ -329,11 +338,11 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
 
 
 def _enumerated(model: CompiledModel, U: float, r: np.ndarray, value: np.ndarray, margin: float,
-                incumbent: np.ndarray | None, t0: float) -> RawSolution | None:
+                incumbent: np.ndarray | None, t0: float, max_work: float | None = None) -> RawSolution | None:
     """The proven optimum by Lagrangian enumeration (:func:`._enum.enumerate_near`) as a solution, or None."""
-    from ._enum import enumerate_near
+    from ._enum import MAX_WORK, enumerate_near
 
-    found = enumerate_near(model, U, r, value, margin, incumbent)
+    found = enumerate_near(model, U, r, value, margin, incumbent, MAX_WORK if max_work is None else max_work)
     if found is None or not feasible(model, found.x):
         return None
     from ._highs import highs_version
