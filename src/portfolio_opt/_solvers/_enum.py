@@ -41,11 +41,12 @@ MAX_STATES = 10_000
 #: ... or once the columns to walk exceed this (the sets are kept as 64-bit masks)
 MAX_COLUMNS = 64
 #: ... or once the walks of one model have handled this many (partial set, row) pairs in all
-#: (a few milliseconds of numpy; walks that fail cost at most that before the MIP solver runs)
-MAX_WORK = 300_000
-#: a walk costs up to this many times the work of the one before (measured: 3-6x); the next one is not
-#: started when that would exceed what is left of MAX_WORK
-GROWTH = 4.0
+#: (tens of milliseconds of numpy, which walks that fail cost before the MIP solver runs; at 300,000
+#: walks that needed 220,000-340,000 gave up, on models CBC took 0.08-0.6 s for: see benchmarks/README.md)
+MAX_WORK = 1_000_000
+#: a walk costs up to this many times the work of the one before (measured: 2-6x, mostly 2-4x); the next
+#: one is not started when that would exceed what is left of MAX_WORK
+GROWTH = 3.0
 #: dominated partial sets are looked for from this many on, and only when every row compared by
 #: equality has integer coefficients summing to at most NARROW_ROW in absolute value
 DOMINANCE_STATES = 64

@@ -57,13 +57,15 @@ ENUM_COLUMNS = 1
 #: the LP bound or the model has FIX_COLUMNS columns or more (tried: successes within 0.26 %, failures from
 #: 0.33 %, and up to 42 % on 12-period models) ...
 ENUM_GAP = 0.005
-#: ... else with this much (a failed attempt costs 5-15 ms; HiGHS took 9-145 ms on what this proved in
-#: 3-20 ms: mknap1-1 to -5, generated single-period portfolios of 15-60 candidates with and without
-#: resources, their greedy portfolios 1-32 % from the bound; 20,000 was too little for some of them)
-FAR_WORK = 60_000
-#: ... and has at most this many knapsack rows (budgets per period, capacities: the sample portfolio's
-#: 12 periods with resources have 69; its LP bound was 4.7-18 % from a greedy portfolio, where the LP
-#: and the greedy cost 3-6 % of a solve in a batch)
+#: ... else with this much (HiGHS took 9-145 ms on what 60,000 proved in 3-20 ms: mknap1-1 to -5,
+#: generated single-period portfolios of 15-60 candidates with and without resources, their greedy
+#: portfolios 1-32 % from the bound; 300,000 proved 4 more of 42 single-period models of 6-1,000
+#: columns, in 30-50 ms where CBC took 55-100 ms; a failure costs up to ~30 ms more)
+FAR_WORK = 300_000
+#: under FIX_COLUMNS columns, a model is tried (LP, greedy, enumeration) only if it has at most this many
+#: knapsack rows (budgets per period, capacities: the sample portfolio's 12 periods with resources have
+#: 69; its LP bound was 4.7-18 % from a greedy portfolio, where the LP and the greedy cost 3-6 % of a
+#: solve in a batch)
 ENUM_KNAPSACK_ROWS = 12
 #: the exact round is run only when it frees at most this share of the columns
 MAX_FREE_SHARE = 0.5
