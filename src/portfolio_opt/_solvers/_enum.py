@@ -41,8 +41,9 @@ MAX_STATES = 10_000
 #: ... or once the columns to walk exceed this (the sets are kept as 64-bit masks)
 MAX_COLUMNS = 64
 #: ... or once the walks of one model have handled this many (partial set, row) pairs in all
-#: (tens of milliseconds of numpy, which walks that fail cost before the MIP solver runs; at 300,000
-#: walks that needed 220,000-340,000 gave up, on models CBC took 0.08-0.6 s for: see benchmarks/README.md)
+#: (0.1-0.35 us each: walks that fail cost up to ~0.15 s more than at the former 300,000 before the MIP
+#: solver runs; at 300,000, walks that needed 220,000-340,000 gave up on models CBC took 0.08-0.6 s for;
+#: over 66 single-period models of 6-1,000 columns the sum of select's times fell 14 %: benchmarks/README.md)
 MAX_WORK = 1_000_000
 #: a walk costs up to this many times the work of the one before (measured: 2-6x, mostly 2-4x); the next
 #: one is not started when that would exceed what is left of MAX_WORK

@@ -60,7 +60,7 @@ ENUM_GAP = 0.005
 #: ... else with this much (HiGHS took 9-145 ms on what 60,000 proved in 3-20 ms: mknap1-1 to -5,
 #: generated single-period portfolios of 15-60 candidates with and without resources, their greedy
 #: portfolios 1-32 % from the bound; 300,000 proved 4 more of 42 single-period models of 6-1,000
-#: columns, in 30-50 ms where CBC took 55-100 ms; a failure costs up to ~30 ms more)
+#: columns, in 30-50 ms where CBC took 55-100 ms)
 FAR_WORK = 300_000
 #: under FIX_COLUMNS columns, a model is tried (LP, greedy, enumeration) only if it has at most this many
 #: knapsack rows (budgets per period, capacities: the sample portfolio's 12 periods with resources have
