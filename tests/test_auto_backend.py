@@ -11,8 +11,7 @@ import scipy.sparse as sp
 
 import portfolio_opt as po
 from portfolio_opt._compile import compile_problem
-from portfolio_opt._solvers import (AUTO_CBC_COLUMNS, AUTO_HIGHS_COLUMNS, CompiledModel, available_backends,
-                                    default_backend, no_fixing, no_race)
+from portfolio_opt._solvers import AUTO_CBC_COLUMNS, AUTO_HIGHS_COLUMNS, CompiledModel, available_backends, default_backend, no_race
 from portfolio_opt.demo import load_sample
 
 RACE = "race" if (os.cpu_count() or 1) >= 2 else "highs"  # racing needs two cores
@@ -76,12 +75,10 @@ def test_select_records_the_backend_auto_chose():
     r = po.select(po.Problem.from_frame(df, budget=9))  # four columns: HiGHS, in-process
     assert r.solver.name == "highs" and r.solver.options["name"] == "highs"
     assert r.objective == 22.0  # A + B + C
-    assert po.select(po.Problem.from_frame(df, budget=9), solver="cbc").objective == 22.0
+    pinned = po.select(po.Problem.from_frame(df, budget=9), solver="cbc")
+    assert pinned.objective == 22.0 and pinned.solver.name == "cbc"  # a small request that names CBC gets CBC
+    assert r.solver.message.startswith("Lagrangian enumeration")  # HiGHS's: proven after its LP, in-process
     wide = pd.DataFrame({"id": [f"P{k}" for k in range(N)], "cost": np.arange(1, N + 1), "value": np.arange(N, 0, -1)})
-    r = po.select(po.Problem.from_frame(wide, budget=N))  # a single budget over more columns: CBC ...
-    assert r.solver.options["name"] == "cbc"  # ... proven first by the Lagrangian enumeration (after an LP)
-    assert r.solver.name == "highs" and r.solver.message.startswith("Lagrangian enumeration")
-    with no_fixing():  # where CBC runs
-        whole = po.select(po.Problem.from_frame(wide, budget=N))
-    assert whole.solver.name == "cbc" and whole.solver.options["name"] == "cbc"
-    assert r.objective == whole.objective == po.select(po.Problem.from_frame(wide, budget=N), solver="highs").objective
+    r = po.select(po.Problem.from_frame(wide, budget=N))  # a single budget over more columns: CBC
+    assert r.solver.name == "cbc" and r.solver.options["name"] == "cbc"
+    assert r.objective == po.select(po.Problem.from_frame(wide, budget=N), solver="highs").objective

@@ -83,6 +83,7 @@ def small_thresholds(monkeypatch):
     No Lagrangian enumeration (it would prove most of them before any round): ``small_path`` turns it on.
     """
     monkeypatch.setattr(_fixing, "ENUM_COLUMNS", 10**9)
+    monkeypatch.setattr(_fixing, "ENUM_HIGHS_COLUMNS", 10**9)
     monkeypatch.setattr(_fixing, "FIX_COLUMNS", 1)
     monkeypatch.setattr(_fixing, "CORE_MIN", 3)
     monkeypatch.setattr(_fixing, "CORE_SHARE", 0.0)
@@ -181,6 +182,7 @@ def small_path(request, small_thresholds, monkeypatch):
     """The rounds, or the Lagrangian enumeration (``_enum``) first, on models of any size."""
     if request.param == "enumeration":
         monkeypatch.setattr(_fixing, "ENUM_COLUMNS", 1)
+        monkeypatch.setattr(_fixing, "ENUM_HIGHS_COLUMNS", 1)
     return request.param
 
 
@@ -216,6 +218,7 @@ def test_large_single_budget_portfolio_matches_the_whole_model(solver, path, mon
         pytest.skip(f"{solver} not installed")
     if path == "rounds":  # no enumeration, on the whole model or on the rounds' cores
         monkeypatch.setattr(_fixing, "ENUM_COLUMNS", 10**9)
+        monkeypatch.setattr(_fixing, "ENUM_HIGHS_COLUMNS", 10**9)
     problem = single_budget_portfolio(3_000, seed=4)
     r = po.select(problem, solver=solver, time_limit=120)
     if path == "rounds":
@@ -249,6 +252,7 @@ def test_weak_lp_bound_is_solved_whole(monkeypatch):
     """Multi-limit models whose LP bound fixes few columns go to the solver whole, after the LP."""
     monkeypatch.setattr(_fixing, "FIX_COLUMNS", 1)
     monkeypatch.setattr(_fixing, "ENUM_COLUMNS", 10**9)  # (the enumeration proves this one)
+    monkeypatch.setattr(_fixing, "ENUM_HIGHS_COLUMNS", 10**9)
     rng = np.random.default_rng(2)
     n = 30
     W = rng.integers(1, 100, (5, n)).astype(float)

@@ -79,8 +79,10 @@ def select(
         start, CBC otherwise); ``result.solver.name`` is the winner.
         ``"highs"`` (in-process), ``"cbc"`` or the name of any other solver
         PuLP can drive here (e.g. ``"GLPK_CMD"``).  Whichever it is, a 0-1
-        model (but one of under 1,000 columns with more than 12 budget and
-        capacity rows) first has its LP relaxation solved by
+        model of 40 columns or more (of any size for HiGHS and the race,
+        e.g. ``"auto"`` on models of up to 30 columns or of several budget
+        or capacity rows; but not one of under 1,000 columns with more than
+        12 such rows) first has its LP relaxation solved by
         HiGHS, which may prove the optimum on its own (Lagrangian
         enumeration; ``result.solver.name`` is then ``"highs"`` and the
         message says so) or fix most columns before the backend runs (see

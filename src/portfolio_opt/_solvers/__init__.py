@@ -176,8 +176,9 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     stop as soon as it holds one.  A solution worth more than the known bound
     proves it wrong: :class:`~portfolio_opt.errors.ValidationError`.
 
-    A 0-1 model (but one of under :data:`._fixing.FIX_COLUMNS` columns with more than
-    :data:`._fixing.ENUM_KNAPSACK_ROWS` knapsack rows) first has its
+    A 0-1 model of :data:`._fixing.ENUM_COLUMNS` columns or more (of any size
+    for HiGHS and the race; but one of under :data:`._fixing.FIX_COLUMNS` columns with more
+    than :data:`._fixing.ENUM_KNAPSACK_ROWS` knapsack rows) first has its
     LP relaxation solved (:func:`._fixing.solve_fixed`, not inside
     :func:`no_fixing`), whose duals may prove the optimum by Lagrangian
     enumeration (:mod:`._enum`: single-budget portfolios of 1,000 candidates
@@ -196,7 +197,8 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     if not relax and _fixing_allowed():
         from ._fixing import solve_fixed
 
-        fixing = solve_fixed(model, options, lambda m, o: _solve_checked(m, o, backend))
+        fixing = solve_fixed(model, options, lambda m, o: _solve_checked(m, o, backend),
+                             backend.lower() in ("highs", "race"))
         raw = fixing.raw
         if raw is None and fixing.seconds > 0:  # solved whole, in what is left of the limit
             left = None if options.time_limit is None else max(0.01, options.time_limit - fixing.seconds)

@@ -28,8 +28,9 @@ costs a few percent of the solve.
 
 Before any round the same LP's multipliers go to the Lagrangian enumeration
 (:mod:`._enum`), which lists the portfolios near the bound and often proves the
-optimum outright (under :data:`FIX_COLUMNS` columns with :data:`FAR_WORK` work
-only, unless a greedy portfolio is within :data:`ENUM_GAP` of the bound);
+optimum outright (under :data:`ENUM_COLUMNS` columns only for HiGHS or the race; under
+:data:`FIX_COLUMNS` columns with :data:`FAR_WORK` work only, unless a greedy
+portfolio is within :data:`ENUM_GAP` of the bound);
 each round's restricted model is tried the same way, after an LP of its own,
 before the backend gets it.
 """
@@ -49,10 +50,13 @@ from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_t
 #: models with fewer columns are solved whole: the LP and the rounds cost more than they save
 #: (100 single-budget candidates: CBC 0.03 s whole, 0.05 s fixed; 1,000: 0.27 s whole, 0.18 s fixed)
 FIX_COLUMNS = 1_000
-#: from this many columns a 0-1 model is first tried by Lagrangian enumeration (``_enum``) after its LP
-#: (every one: under 40 columns, where HiGHS was thought quick enough, it took 9-145 ms on models the
-#: enumeration proved in 3-17 ms, see FAR_WORK)
-ENUM_COLUMNS = 1
+#: from this many columns a 0-1 model is first tried by Lagrangian enumeration (``_enum``) after its LP,
+#: whatever the backend ...
+ENUM_COLUMNS = 40
+#: ... and from this many when the backend is HiGHS or the race of HiGHS and CBC (``highs_backend``: the
+#: answer names HiGHS, the LP's solver, so a small request that names CBC is still solved by CBC). HiGHS
+#: took 9-145 ms on small models that the enumeration proved in 3-17 ms (see FAR_WORK)
+ENUM_HIGHS_COLUMNS = 1
 #: ... with the full work allowance of ``_enum.MAX_WORK`` when a greedy portfolio is within this share of
 #: the LP bound or the model has FIX_COLUMNS columns or more (tried: successes within 0.26 %, failures from
 #: 0.33 %, and up to 42 % on 12-period models) ...
@@ -204,10 +208,11 @@ def restrict(model: CompiledModel, free: np.ndarray, value: np.ndarray) -> Compi
 
 
 def solve_fixed(model: CompiledModel, options: SolverOptions,
-                run: Callable[[CompiledModel, SolverOptions], RawSolution]) -> Outcome:
+                run: Callable[[CompiledModel, SolverOptions], RawSolution], highs_backend: bool = True) -> Outcome:
     """Solve ``model`` through reduced-cost fixing (see the module docstring), or say why not.
 
-    ``run(model, options)`` solves a restricted model with the caller's backend.
+    ``run(model, options)`` solves a restricted model with the caller's backend;
+    ``highs_backend`` says whether that is HiGHS or the race (:data:`ENUM_HIGHS_COLUMNS`).
     Returns an :class:`Outcome` whose ``raw`` is None when the model is better
     solved whole (not 0-1, too small, no optimal LP, no portfolio to fix from,
     or too few columns fixed).
@@ -220,7 +225,8 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
     def left() -> float | None:
         return None if options.time_limit is None else max(0.0, float(options.time_limit) - spent())
 
-    if not eligible(model, max(1, min(FIX_COLUMNS, ENUM_COLUMNS))):
+    enum_from = min(ENUM_COLUMNS, ENUM_HIGHS_COLUMNS) if highs_backend else ENUM_COLUMNS
+    if not eligible(model, max(1, min(FIX_COLUMNS, enum_from))):
         return Outcome(None, 0.0)
     if model.n_cols < FIX_COLUMNS:
         from . import _knapsack_rows
@@ -248,12 +254,12 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
         return warm if warm is not None and (g is None or model.c @ warm > model.c @ g) else g
 
     # a small model's enumeration gets its full work allowance only if a greedy portfolio is near the LP
-    # bound (the greedy costs ~1 ms there; a failed enumeration 10-30 ms, as much as some solves), else
-    # FAR_WORK; a large model's is tried at once (the greedy costs 10-20 ms there, and the enumeration
+    # bound (the greedy costs ~1 ms there; a failed enumeration 10 ms to 0.15 s, as much as some solves),
+    # else FAR_WORK; a large model's is tried at once (the greedy costs 10-20 ms there, and the enumeration
     # mostly succeeds without it)
     best = incumbent() if n < FIX_COLUMNS else warm
     near = best is not None and U - float(model.c @ best + model.offset) <= ENUM_GAP * max(1.0, abs(U))
-    if n >= ENUM_COLUMNS:
+    if n >= enum_from:
         done = _enumerated(model, U, r, value, margin, best, t0, None if n >= FIX_COLUMNS or near else FAR_WORK)
         if done is not None:
             return Outcome(done, spent(), done.message)
