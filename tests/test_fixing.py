@@ -76,14 +76,19 @@ def all_feasible(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
     return X, X @ model.c + model.offset
 
 
+def _enumeration(monkeypatch, on: bool) -> None:
+    """The Lagrangian enumeration on models of any size (``on``), or on none, whatever the backend."""
+    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
+        monkeypatch.setattr(_fixing, name, 1 if on else 10**9)
+
+
 @pytest.fixture
 def small_thresholds(monkeypatch):
     """Fixing on models of any size, with a core of 3 columns: the small models here take every path.
 
     No Lagrangian enumeration (it would prove most of them before any round): ``small_path`` turns it on.
     """
-    monkeypatch.setattr(_fixing, "ENUM_COLUMNS", 10**9)
-    monkeypatch.setattr(_fixing, "ENUM_HIGHS_COLUMNS", 10**9)
+    _enumeration(monkeypatch, on=False)
     monkeypatch.setattr(_fixing, "FIX_COLUMNS", 1)
     monkeypatch.setattr(_fixing, "CORE_MIN", 3)
     monkeypatch.setattr(_fixing, "CORE_SHARE", 0.0)
@@ -181,8 +186,7 @@ def test_an_infeasible_core_moves_on_to_the_exact_round(small_thresholds):
 def small_path(request, small_thresholds, monkeypatch):
     """The rounds, or the Lagrangian enumeration (``_enum``) first, on models of any size."""
     if request.param == "enumeration":
-        monkeypatch.setattr(_fixing, "ENUM_COLUMNS", 1)
-        monkeypatch.setattr(_fixing, "ENUM_HIGHS_COLUMNS", 1)
+        _enumeration(monkeypatch, on=True)
     return request.param
 
 
@@ -217,8 +221,7 @@ def test_large_single_budget_portfolio_matches_the_whole_model(solver, path, mon
     if solver not in available_backends():
         pytest.skip(f"{solver} not installed")
     if path == "rounds":  # no enumeration, on the whole model or on the rounds' cores
-        monkeypatch.setattr(_fixing, "ENUM_COLUMNS", 10**9)
-        monkeypatch.setattr(_fixing, "ENUM_HIGHS_COLUMNS", 10**9)
+        _enumeration(monkeypatch, on=False)
     problem = single_budget_portfolio(3_000, seed=4)
     r = po.select(problem, solver=solver, time_limit=120)
     if path == "rounds":
@@ -251,8 +254,7 @@ def test_a_relative_gap_keeps_the_fixing():
 def test_weak_lp_bound_is_solved_whole(monkeypatch):
     """Multi-limit models whose LP bound fixes few columns go to the solver whole, after the LP."""
     monkeypatch.setattr(_fixing, "FIX_COLUMNS", 1)
-    monkeypatch.setattr(_fixing, "ENUM_COLUMNS", 10**9)  # (the enumeration proves this one)
-    monkeypatch.setattr(_fixing, "ENUM_HIGHS_COLUMNS", 10**9)
+    _enumeration(monkeypatch, on=False)  # (the enumeration proves this one)
     rng = np.random.default_rng(2)
     n = 30
     W = rng.integers(1, 100, (5, n)).astype(float)

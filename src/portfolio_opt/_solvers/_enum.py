@@ -249,8 +249,9 @@ def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray,
             return None
         x, walked, peak, work = out
         states, budget = max(states, peak), budget - work
-        if x is not None and float(c @ x + model.offset) > z:
-            best, z = x, float(c @ x + model.offset)
+        v = -math.inf if x is None else float(c @ x + model.offset)
+        if v > z:
+            best, z = x, v
         if gap >= top():  # every portfolio better than the best known was listed: none is
             return None if best is None else Enumerated(best, walked, states, gap)
         # half as much budget again and a quarter more columns (each walk costs more than the last), or at

@@ -268,8 +268,9 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
     if best is None:
         return Outcome(None, spent(), "no portfolio near the LP optimum to fix from", bound=U)
     if n < FIX_COLUMNS:
-        why = "the Lagrangian enumeration grew too large" + ("" if near else " (a greedy portfolio is far from "
-                                                                   "the LP bound)")
+        why = "the Lagrangian enumeration grew too large"
+        if not near:
+            why += " (a greedy portfolio is far from the LP bound)"
         return Outcome(None, spent(), why, bound=U)  # no warm start: as these models were always solved
     z = float(model.c @ best + model.offset)
 
