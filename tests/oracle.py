@@ -134,3 +134,14 @@ def brute_force(spec: dict[str, Any]) -> float | None:
     for v, _ in all_portfolios(spec):
         best = max(best, v)
     return None if best == -math.inf else best
+
+
+def assert_brute_force_optimum(spec: dict[str, Any], result: Any) -> None:
+    """``result`` (a ``Selection``) is the brute-force optimum of ``spec``, or infeasible with it, and feasible."""
+    best = brute_force(spec)
+    if best is None:
+        assert result.status.value == "infeasible", result.status
+        return
+    assert result.status.value == "optimal", result.status
+    assert abs(result.objective - best) <= 1e-9, (result.objective, best)
+    assert feasible(spec, {i: int(s) for i, s in result.starts.items() if s >= 0})

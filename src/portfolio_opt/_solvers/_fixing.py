@@ -32,7 +32,9 @@ optimum outright (under :data:`ENUM_COLUMNS` columns only for HiGHS or the race;
 :data:`FIX_COLUMNS` columns with :data:`FAR_WORK` work only, unless a greedy
 portfolio is within :data:`ENUM_GAP` of the bound);
 each round's restricted model is tried the same way, after an LP of its own,
-before the backend gets it.
+before the backend gets it.  A model of under :data:`FIX_COLUMNS` columns that
+the walk does not prove is solved whole (:func:`walks_small`), by a solver that
+may have started beside the walk (``_solvers._Beside``).
 """
 
 from __future__ import annotations
@@ -105,6 +107,26 @@ def eligible(model: CompiledModel, columns: int | None = None) -> bool:
         return False
     lo, hi = np.asarray(model.col_lo), np.asarray(model.col_hi)
     return bool(np.all((lo == 0) | (lo == 1)) and np.all((hi == 0) | (hi == 1)) and np.all(lo <= hi))
+
+
+def _enum_from(highs_backend: bool) -> int:
+    """The fewest columns a model needs to be walked (:data:`ENUM_COLUMNS`, :data:`ENUM_HIGHS_COLUMNS`)."""
+    return max(1, min(ENUM_COLUMNS, ENUM_HIGHS_COLUMNS) if highs_backend else ENUM_COLUMNS)
+
+
+def walks_small(model: CompiledModel, highs_backend: bool = True) -> bool:
+    """Whether :func:`solve_fixed` walks this model of under :data:`FIX_COLUMNS` columns after its LP.
+
+    Such a model, when the walk gives up, is handed back to be solved whole
+    (``Outcome.raw`` None, no incumbent): the solver may as well start beside
+    the walk (``_solvers.solve``).  True for 0-1 models of at least
+    :func:`_enum_from` columns with at most :data:`ENUM_KNAPSACK_ROWS` knapsack rows.
+    """
+    if not (_enum_from(highs_backend) <= model.n_cols < FIX_COLUMNS) or not eligible(model, 0):
+        return False
+    from . import _knapsack_rows
+
+    return _knapsack_rows(model) <= ENUM_KNAPSACK_ROWS
 
 
 def lagrangian(model: CompiledModel, y: np.ndarray) -> tuple[float, np.ndarray, float]:
@@ -225,14 +247,9 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
     def left() -> float | None:
         return None if options.time_limit is None else max(0.0, float(options.time_limit) - spent())
 
-    enum_from = min(ENUM_COLUMNS, ENUM_HIGHS_COLUMNS) if highs_backend else ENUM_COLUMNS
-    if not eligible(model, max(1, min(FIX_COLUMNS, enum_from))):
-        return Outcome(None, 0.0)
-    if model.n_cols < FIX_COLUMNS:
-        from . import _knapsack_rows
-
-        if _knapsack_rows(model) > ENUM_KNAPSACK_ROWS:  # not worth the LP: solved whole, as it always was
-            return Outcome(None, 0.0)
+    enum_from = _enum_from(highs_backend)
+    if not (walks_small(model, highs_backend) if model.n_cols < FIX_COLUMNS else eligible(model)):
+        return Outcome(None, 0.0)  # solved whole, as such models always were
     from ._highs import lp_duals
 
     cap = None if options.time_limit is None else min(float(options.time_limit),

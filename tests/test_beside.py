@@ -1,0 +1,228 @@
+"""The solver started beside the Lagrangian enumeration on small models (``_solvers._Beside``).
+
+Under ``_fixing.FIX_COLUMNS`` columns a 0-1 model is walked after its LP; where
+CBC or the race is to solve it and a second core is free, the solver starts
+beside the walk. Checked: when the walk gives up, the answer is the solver's and
+equals the brute-force optimum (its portfolio feasible, its bound valid); when
+the walk proves the optimum, the solver's processes are ended; an interrupted
+walk leaves no solver running; the race's HiGHS waits for the walk; batches, a
+single core and HiGHS alone walk first and solve after, as before.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+
+import portfolio_opt as po
+from oracle import assert_brute_force_optimum
+from strategies import small_requests
+from portfolio_opt import _solvers
+from portfolio_opt._solvers import (CompiledModel, RawSolution, SolverOptions, Status, _enum, _fixing, _pulp,
+                                    available_backends, no_race, solve)
+from portfolio_opt._solvers import _highs as highs_mod
+
+pytestmark = pytest.mark.skipif(not {"highs", "cbc"} <= set(available_backends()), reason="needs HiGHS and CBC")
+
+_PYTHON = sys.executable
+_RACING_ALLOWED = _solvers.racing_allowed
+
+
+@pytest.fixture(autouse=True)
+def two_cores(monkeypatch):
+    """Racing (and so a solver beside the walk) allowed, as on the 2-core machines this runs on."""
+    monkeypatch.setattr(_solvers, "racing_allowed", lambda: True)
+
+
+def _walk_gives_up(monkeypatch):
+    """Every model walked (whatever its size) and no walk proves anything: the solver's answer is used."""
+    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
+        monkeypatch.setattr(_fixing, name, 1)
+    monkeypatch.setattr(_enum, "MAX_WORK", 1)
+    monkeypatch.setattr(_fixing, "FAR_WORK", 1)
+
+
+def _model(seed: int, n: int = 14, rows: int = 3) -> CompiledModel:
+    """Knapsack rows at about 40 % of their column sums, and a requirement: three to five rows, 0-1 columns."""
+    rng = np.random.default_rng(seed)
+    W = rng.integers(1, 40, (rows, n)).astype(float)
+    req = np.zeros((1, n))
+    req[0, 0], req[0, 1] = 1.0, -1.0  # column 0 needs column 1
+    return CompiledModel(c=rng.integers(1, 60, n).astype(float), A=sp.csr_matrix(np.vstack([W, req])),
+                         row_lo=np.full(rows + 1, -np.inf), row_hi=np.append(np.floor(0.4 * W.sum(axis=1)), 0.0),
+                         col_lo=np.zeros(n), col_hi=np.ones(n), integrality=np.ones(n, dtype=np.int32))
+
+
+def _best(model: CompiledModel) -> float:
+    X = np.array(list(itertools.product((0.0, 1.0), repeat=model.n_cols)))
+    act = (model.A @ X.T).T
+    ok = np.all(act <= model.row_hi + 1e-9, axis=1) & np.all(act >= model.row_lo - 1e-9, axis=1)
+    return float((X[ok] @ model.c).max())
+
+
+@pytest.mark.parametrize("backend", ["cbc", "race"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_walk_that_gives_up_leaves_the_answer_to_the_solver_started_beside_it(monkeypatch, backend, seed):
+    _walk_gives_up(monkeypatch)
+    m = _model(seed)
+    assert _fixing.walks_small(m, backend == "race")
+    raw = solve(m, SolverOptions(), backend)
+    assert raw.status == Status.OPTIMAL and raw.solver in ("cbc", "highs")
+    assert "started beside the enumeration" in raw.message and "grew too large" in raw.message
+    assert raw.objective == pytest.approx(_best(m), abs=1e-9)
+    assert _fixing.feasible(m, raw.x) and float(m.c @ raw.x) == pytest.approx(raw.objective, abs=1e-9)
+    assert raw.bound == pytest.approx(raw.objective, abs=1e-6)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(spec=small_requests(min_periods=1, resources=True))
+def test_select_with_the_solver_beside_a_failed_walk_matches_brute_force(monkeypatch, spec):
+    _walk_gives_up(monkeypatch)
+    r = po.select(po.problem_from_spec(spec), solver="race")
+    assert_brute_force_optimum(spec, r)
+
+
+def _slow_cbc(started: list, running: threading.Event):
+    """A CBC whose process would run a minute; it goes to ``started`` and is announced as CBC's are."""
+    def cbc(model, options, solver="cbc"):
+        proc = subprocess.Popen([_PYTHON, "-c", "import time; time.sleep(60)"])
+        started.append(proc)
+        _pulp._started.on_start(proc)
+        running.set()
+        proc.wait()
+        raise po.SolverError(f"cbc exited with {proc.returncode}")
+    return cbc
+
+
+def _walk_after(event: threading.Event, then=None):
+    """The enumeration, once ``event`` is set (the solver beside it has surely started)."""
+    real = _fixing._enumerated
+
+    def walk(*args, **kwargs):
+        assert event.wait(30), "the solver beside the walk never started"
+        if then is not None:
+            then()
+        return real(*args, **kwargs)
+    return walk
+
+
+@pytest.mark.parametrize("backend", ["cbc", "race"])
+def test_a_walk_that_proves_the_optimum_ends_the_solver_beside_it(monkeypatch, backend):
+    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
+        monkeypatch.setattr(_fixing, name, 1)
+    monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 0.0)
+    started, running = [], threading.Event()
+    monkeypatch.setattr(_pulp, "solve_pulp", _slow_cbc(started, running))
+    monkeypatch.setattr(_fixing, "_enumerated", _walk_after(running))
+    m = _model(3)
+    t0 = time.monotonic()
+    raw = solve(m, SolverOptions(), backend)
+    assert raw.status == Status.OPTIMAL and raw.message.startswith("Lagrangian enumeration")
+    assert raw.objective == pytest.approx(_best(m), abs=1e-9) and _fixing.feasible(m, raw.x)
+    assert time.monotonic() - t0 < 30  # not the minute the solver would have taken
+    assert len(started) == 1 and started[0].poll() is not None and started[0].returncode != 0  # killed
+
+
+def test_a_proof_within_the_delay_never_starts_the_solver(monkeypatch):
+    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
+        monkeypatch.setattr(_fixing, name, 1)
+    monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 30.0)  # generous: a loaded machine must not flake
+    monkeypatch.setattr(_pulp, "solve_pulp", lambda *a, **k: pytest.fail("no solver expected"))
+    raw = solve(_model(4), SolverOptions(), "race")
+    assert raw.status == Status.OPTIMAL and raw.message.startswith("Lagrangian enumeration")
+
+
+def test_an_interrupted_walk_leaves_no_solver_running(monkeypatch):
+    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
+        monkeypatch.setattr(_fixing, name, 1)
+    monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 0.0)
+    started, running = [], threading.Event()
+    monkeypatch.setattr(_pulp, "solve_pulp", _slow_cbc(started, running))
+
+    def interrupt():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_fixing, "_enumerated", _walk_after(running, then=interrupt))
+    with pytest.raises(KeyboardInterrupt):
+        solve(_model(5), SolverOptions(), "cbc")
+    assert len(started) == 1 and started[0].poll() is not None and started[0].returncode != 0
+
+
+def test_the_race_starts_highs_only_once_the_walk_has_ended(monkeypatch):
+    _walk_gives_up(monkeypatch)
+    monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 0.0)
+    monkeypatch.setattr(_solvers, "_RACE_HIGHS_DELAY", 0.0)
+    started, running = [], threading.Event()
+    monkeypatch.setattr(_pulp, "solve_pulp", _slow_cbc(started, running))
+    walk_ended, highs_started = [], []
+
+    def slow_walk():
+        time.sleep(0.5)  # CBC runs; HiGHS, without the wait, would have started at once
+        walk_ended.append(time.monotonic())
+
+    monkeypatch.setattr(_fixing, "_enumerated", _walk_after(running, then=slow_walk))
+    real = highs_mod.solve_highs_process
+
+    def watched(model, options, on_start=None):
+        highs_started.append(time.monotonic())
+        return real(model, options, on_start=on_start)
+
+    monkeypatch.setattr(highs_mod, "solve_highs_process", watched)
+    m = _model(6)
+    raw = solve(m, SolverOptions(), "race")
+    assert raw.solver == "highs" and raw.status == Status.OPTIMAL and "started beside the enumeration" in raw.message
+    assert raw.objective == pytest.approx(_best(m), abs=1e-9)
+    assert walk_ended and highs_started and highs_started[0] >= walk_ended[0]
+    assert started[0].poll() is not None and started[0].returncode != 0  # CBC lost the race: killed
+
+
+@pytest.mark.parametrize("where", ["batch", "highs"])
+def test_batches_and_highs_walk_first_and_solve_after(monkeypatch, where):
+    _walk_gives_up(monkeypatch)
+    monkeypatch.setattr(_solvers, "_Beside", lambda *a: pytest.fail("no solver beside the walk expected"))
+    m = _model(7)
+    if where == "batch":
+        monkeypatch.setattr(_solvers, "racing_allowed", _RACING_ALLOWED)  # the real rule: False inside no_race()
+        with no_race():
+            raw = solve(m, SolverOptions(), "cbc")
+    else:
+        raw = solve(m, SolverOptions(), "highs")
+    assert raw.status == Status.OPTIMAL and raw.objective == pytest.approx(_best(m), abs=1e-9)
+    assert "solved whole (" in raw.message
+
+
+def test_a_failing_solver_beside_the_walk_is_reported(monkeypatch):
+    _walk_gives_up(monkeypatch)
+
+    def broken(model, options, solver="cbc"):
+        raise po.SolverError("cbc exited with code 1")
+
+    monkeypatch.setattr(_pulp, "solve_pulp", broken)
+    with pytest.raises(po.SolverError, match="cbc exited with code 1"):
+        solve(_model(8), SolverOptions(), "cbc")
+
+
+def test_the_solver_beside_gets_what_is_left_of_the_time_limit(monkeypatch):
+    _walk_gives_up(monkeypatch)
+    monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 0.3)
+    seen = []
+
+    def cbc(model, options, solver="cbc"):
+        seen.append(options.time_limit)
+        x = np.zeros(model.n_cols)
+        return RawSolution(Status.FEASIBLE, x, 0.0, None, "cbc", "test", 0.0)
+
+    monkeypatch.setattr(_pulp, "solve_pulp", cbc)
+    raw = solve(_model(9), SolverOptions(time_limit=10.0), "cbc")
+    assert seen and 9.0 < seen[0] < 10.0  # the limit less the time since the call began
+    assert raw.status == Status.FEASIBLE and raw.objective == 0.0
+    assert raw.bound is not None and raw.bound >= _best(_model(9)) - 1e-6  # the LP bound, kept
