@@ -11,6 +11,7 @@ single core and HiGHS alone walk first and solve after, as before.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import subprocess
 import sys
@@ -48,6 +49,7 @@ def _walk_gives_up(monkeypatch):
         monkeypatch.setattr(_fixing, name, 1)
     monkeypatch.setattr(_enum, "MAX_WORK", 1)
     monkeypatch.setattr(_fixing, "FAR_WORK", 1)
+    monkeypatch.setattr(_fixing, "BESIDE_WORK", 1)
 
 
 def _model(seed: int, n: int = 14, rows: int = 3) -> CompiledModel:
@@ -130,6 +132,73 @@ def test_a_walk_that_proves_the_optimum_ends_the_solver_beside_it(monkeypatch, b
     assert raw.objective == pytest.approx(_best(m), abs=1e-9) and _fixing.feasible(m, raw.x)
     assert time.monotonic() - t0 < 30  # not the minute the solver would have taken
     assert len(started) == 1 and started[0].poll() is not None and started[0].returncode != 0  # killed
+
+
+def _outgrown_then(extended):
+    """A walk that outgrows its first allowance at once, then runs ``extended(real_walk, args)``."""
+    real_walk = _enum.walk
+
+    def walk(model, r, p, gap, max_states, budget, base, stop):
+        if max_states != _fixing.BESIDE_STATES:
+            return None  # too many partial sets
+        return extended(real_walk, (model, r, p, gap, max_states, budget, base, stop))
+    return walk
+
+
+def test_a_walk_that_outgrows_its_allowance_starts_the_solver_and_goes_on(monkeypatch):
+    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS", "BESIDE_COLUMNS"):
+        monkeypatch.setattr(_fixing, name, 1)
+    monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 30.0)  # the solver starts only because the walk outgrew it
+    started, running = [], threading.Event()
+    monkeypatch.setattr(_pulp, "solve_pulp", _slow_cbc(started, running))
+
+    def once_cbc_runs(real_walk, args):
+        assert running.wait(20), "the solver was not started when the walk outgrew its allowance"
+        return real_walk(*args)
+
+    monkeypatch.setattr(_enum, "walk", _outgrown_then(once_cbc_runs))
+    m = _model(10)
+    t0 = time.monotonic()
+    raw = solve(m, SolverOptions(), "cbc")
+    assert raw.status == Status.OPTIMAL and raw.message.startswith("Lagrangian enumeration")
+    assert raw.objective == pytest.approx(_best(m), abs=1e-9) and _fixing.feasible(m, raw.x)
+    assert time.monotonic() - t0 < 25
+    assert len(started) == 1 and started[0].poll() is not None and started[0].returncode != 0  # then killed
+
+
+def test_a_walk_beside_a_solver_ends_when_the_solver_answers(monkeypatch):
+    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS", "BESIDE_COLUMNS"):
+        monkeypatch.setattr(_fixing, name, 1)
+    m = _model(11)
+    with _solvers.no_fixing():
+        proven = solve(m, SolverOptions(), "highs")
+    monkeypatch.setattr(_pulp, "solve_pulp", lambda model, options, solver="cbc": dataclasses.replace(
+        proven, solver="cbc", message="CBC's proof"))
+    ended = []
+
+    def until_answered(real_walk, args):
+        stop, deadline = args[-1], time.monotonic() + 30  # as long as it takes the solver to answer
+        while not stop() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ended.append(stop())
+        return None
+
+    monkeypatch.setattr(_enum, "walk", _outgrown_then(until_answered))
+    raw = solve(m, SolverOptions(), "cbc")
+    assert ended == [True]  # stopped by the answer, not by the deadline
+    assert raw.solver == "cbc" and raw.message.startswith("CBC's proof") and raw.status == Status.OPTIMAL
+    assert "answered first" in raw.message and raw.objective == pytest.approx(_best(m), abs=1e-9)
+
+
+def test_a_small_model_s_walk_does_not_go_on_beside_the_solver(monkeypatch):
+    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
+        monkeypatch.setattr(_fixing, name, 1)
+    m = _model(12)
+    assert m.n_cols < _fixing.BESIDE_COLUMNS
+    monkeypatch.setattr(_enum, "walk", _outgrown_then(lambda real_walk, args: pytest.fail("no longer walk")))
+    raw = solve(m, SolverOptions(), "cbc")
+    assert raw.solver == "cbc" and "grew too large" in raw.message and "started beside" in raw.message
+    assert raw.objective == pytest.approx(_best(m), abs=1e-9)
 
 
 def test_a_proof_within_the_delay_never_starts_the_solver(monkeypatch):

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -66,8 +67,8 @@ class Enumerated:
 
 
 def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_states: int = MAX_STATES,
-         max_work: float = MAX_WORK,
-         base: np.ndarray | None = None) -> tuple[np.ndarray | None, int, int, float] | None:
+         max_work: float = MAX_WORK, base: np.ndarray | None = None,
+         stop: Callable[[], bool] | None = None) -> tuple[np.ndarray | None, int, int, float] | None:
     """A feasible portfolio at least as good as every one worth ``U - gap`` or more (None if no partial set
     survives: then there is no such portfolio), the columns walked, the peak count of partial sets, and the
     work done (partial sets times rows, summed over the columns).
@@ -76,8 +77,8 @@ def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_sta
     meets it or one that dominates it (:func:`undominated`) and is worth as
     much: the best portfolio the walk lists is worth at least as much.
 
-    None when the walk is too large (:data:`MAX_COLUMNS`, ``max_states``, ``max_work``).
-    ``base`` is ``model.A @ p`` when the caller has it.
+    None when the walk is too large (:data:`MAX_COLUMNS`, ``max_states``, ``max_work``), or once
+    ``stop()`` is true (asked at every column). ``base`` is ``model.A @ p`` when the caller has it.
 
     Examples
     --------
@@ -146,7 +147,7 @@ def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_sta
         act, loss, val, sets = act[ok], loss[ok], val[ok], sets[ok]
         peak = max(peak, len(loss))
         work += len(loss) * (len(touched) + 1)
-        if len(loss) > max_states or work > max_work:
+        if len(loss) > max_states or work > max_work or (stop is not None and stop()):
             return None
         if not len(loss):
             return None, k, peak, work
@@ -219,14 +220,20 @@ def undominated(act: np.ndarray, val: np.ndarray, upper: np.ndarray, lower: np.n
 
 
 def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray, margin: float,
-                   incumbent: np.ndarray | None = None, max_work: float = MAX_WORK) -> Enumerated | None:
-    """The proven optimum by :func:`walk` with a growing loss budget, or None when the walks grow too large.
+                   incumbent: np.ndarray | None = None, max_work: float = MAX_WORK, max_states: int = MAX_STATES,
+                   stop: Callable[[], bool] | None = None,
+                   extend: tuple[float, int, Callable[[], None]] | None = None) -> Enumerated | None:
+    """The proven optimum by :func:`walk` with a growing loss budget, or None when the walks grow too large
+    (or ``stop()`` turns true).
 
     ``U`` and ``r`` are the Lagrangian bound and reduced costs of
     :func:`._fixing.lagrangian` (``U`` includes ``model.offset``), ``p`` the
     LP-preferred values, ``margin`` the rounding allowance, ``incumbent`` a
     feasible portfolio (its value caps the budget: a better one loses less
-    than ``U`` minus it).
+    than ``U`` minus it).  ``extend = (work, states, hook)``: when the walks
+    outgrow ``max_work`` or ``max_states``, ``hook()`` is called and they go on
+    with these larger allowances (a solver started beside them by the hook
+    ends them through ``stop``).
     """
     c = np.asarray(model.c, float)
     best = None if incumbent is None else np.asarray(incumbent, float)
@@ -243,9 +250,20 @@ def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray,
     walked = states = 0
     budget = float(max_work)
     base = model.A @ p  # the same for every walk
+    def extended() -> bool:  # the larger allowances from now on, if there are any
+        nonlocal budget, max_states, extend
+        if extend is None or (stop is not None and stop()):
+            return False
+        more, max_states, hook = extend
+        budget, extend = budget + max(0.0, float(more) - float(max_work)), None
+        hook()
+        return True
+
     while True:
-        out = walk(model, r, p, gap + margin, MAX_STATES, budget, base)
+        out = walk(model, r, p, gap + margin, max_states, budget, base, stop)
         if out is None:
+            if extended():
+                continue  # the same walk again, with room to finish
             return None
         x, walked, peak, work = out
         states, budget = max(states, peak), budget - work
@@ -257,5 +275,5 @@ def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray,
         # half as much budget again and a quarter more columns (each walk costs more than the last), or at
         # once the budget that decides (a better portfolio within it, or the best known is optimal)
         gap = min(max(1.5 * gap, budget_for(math.ceil(1.25 * max(walked, 8))), 1e-9 * (1.0 + abs(U))), top())
-        if GROWTH * work > budget:  # the next walk would most likely run out of work: give up now
+        if GROWTH * work > budget and not extended():  # the next walk would most likely run out of work
             return None

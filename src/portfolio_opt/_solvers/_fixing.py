@@ -68,6 +68,16 @@ ENUM_GAP = 0.005
 #: portfolios 1-32 % from the bound; 300,000 proved 4 more of 42 single-period models of 6-1,000
 #: columns, in 30-50 ms where CBC took 55-100 ms)
 FAR_WORK = 300_000
+#: a walk that outgrows its allowance beside a solver (:class:`Beside`) goes on with this much work and this
+#: many partial sets alive at once, until the solver answers: 200-500 candidates with five resources and
+#: mknap1-6, whose walks gave up at ``_enum.MAX_STATES``, were proven in 0.15-0.4 s (CBC: 0.13-0.66 s); the
+#: rest gave up in 0.2-0.25 s
+BESIDE_WORK = 10_000_000
+BESIDE_STATES = 100_000
+#: ... on models of at least this many columns: on smaller ones CBC takes 0.03-0.15 s, and a walk beside it
+#: slowed it more than it won (mknap1-7, 50 columns: 62 -> 93 ms, the walk holding the interpreter while
+#: CBC's thread writes and reads its files)
+BESIDE_COLUMNS = 100
 #: under FIX_COLUMNS columns, a model is tried (LP, greedy, enumeration) only if it has at most this many
 #: knapsack rows (budgets per period, capacities: the sample portfolio's 12 periods with resources have
 #: 69; its LP bound was 4.7-18 % from a greedy portfolio, where the LP and the greedy cost 3-6 % of a
@@ -87,6 +97,16 @@ LP_MIN_SECONDS = 2.0
 #: the greedy considers at most this many columns to add (by reduced cost)
 GREEDY_CANDIDATES = 1_000
 _TOL = 1e-9  # row feasibility, as the solvers' own (1e-9 absolute on integral data)
+
+
+@dataclasses.dataclass(frozen=True)
+class Beside:
+    """A solver started beside the walk of a small model (``_solvers._Beside``): ``start()`` starts it now
+    (the walk outgrew its allowance and goes on with :data:`BESIDE_WORK`), ``answered()`` says it has answered
+    (the walk then ends)."""
+
+    start: Callable[[], None]
+    answered: Callable[[], bool]
 
 
 @dataclasses.dataclass
@@ -230,11 +250,16 @@ def restrict(model: CompiledModel, free: np.ndarray, value: np.ndarray) -> Compi
 
 
 def solve_fixed(model: CompiledModel, options: SolverOptions,
-                run: Callable[[CompiledModel, SolverOptions], RawSolution], highs_backend: bool = True) -> Outcome:
+                run: Callable[[CompiledModel, SolverOptions], RawSolution], highs_backend: bool = True,
+                beside: Beside | None = None) -> Outcome:
     """Solve ``model`` through reduced-cost fixing (see the module docstring), or say why not.
 
     ``run(model, options)`` solves a restricted model with the caller's backend;
     ``highs_backend`` says whether that is HiGHS or the race (:data:`ENUM_HIGHS_COLUMNS`).
+    ``beside``, for a model of under :data:`FIX_COLUMNS` columns: a solver of the
+    whole model started beside the walk; a walk (of :data:`BESIDE_COLUMNS` columns or
+    more) that outgrows its allowance starts it and goes on with :data:`BESIDE_WORK`
+    and :data:`BESIDE_STATES` until it answers.
     Returns an :class:`Outcome` whose ``raw`` is None when the model is better
     solved whole (not 0-1, too small, no optimal LP, no portfolio to fix from,
     or too few columns fixed).
@@ -276,8 +301,11 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
     # mostly succeeds without it)
     best = incumbent() if n < FIX_COLUMNS else warm
     near = best is not None and U - float(model.c @ best + model.offset) <= ENUM_GAP * max(1.0, abs(U))
+    if n >= FIX_COLUMNS:
+        beside = None
     if n >= enum_from:
-        done = _enumerated(model, U, r, value, margin, best, t0, None if n >= FIX_COLUMNS or near else FAR_WORK)
+        done = _enumerated(model, U, r, value, margin, best, t0, None if n >= FIX_COLUMNS or near else FAR_WORK,
+                           beside)
         if done is not None:
             return Outcome(done, spent(), done.message)
     if n >= FIX_COLUMNS:
@@ -285,9 +313,12 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
     if best is None:
         return Outcome(None, spent(), "no portfolio near the LP optimum to fix from", bound=U)
     if n < FIX_COLUMNS:
-        why = "the Lagrangian enumeration grew too large"
-        if not near:
-            why += " (a greedy portfolio is far from the LP bound)"
+        if beside is not None and beside.answered():
+            why = "the solver beside the Lagrangian enumeration answered first"
+        else:
+            why = "the Lagrangian enumeration grew too large"
+            if not near and beside is None:
+                why += " (a greedy portfolio is far from the LP bound)"
         return Outcome(None, spent(), why, bound=U)  # no warm start: as these models were always solved
     z = float(model.c @ best + model.offset)
 
@@ -364,11 +395,16 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
 
 
 def _enumerated(model: CompiledModel, U: float, r: np.ndarray, value: np.ndarray, margin: float,
-                incumbent: np.ndarray | None, t0: float, max_work: float | None = None) -> RawSolution | None:
-    """The proven optimum by Lagrangian enumeration (:func:`._enum.enumerate_near`) as a solution, or None."""
-    from ._enum import MAX_WORK, enumerate_near
+                incumbent: np.ndarray | None, t0: float, max_work: float | None = None,
+                beside: Beside | None = None) -> RawSolution | None:
+    """The proven optimum by Lagrangian enumeration (:func:`._enum.enumerate_near`) as a solution, or None
+    (``max_work`` defaults to ``_enum.MAX_WORK``; ``beside``: see :func:`solve_fixed`)."""
+    from ._enum import MAX_STATES, MAX_WORK, enumerate_near
 
-    found = enumerate_near(model, U, r, value, margin, incumbent, MAX_WORK if max_work is None else max_work)
+    extend = beside is not None and model.n_cols >= BESIDE_COLUMNS
+    found = enumerate_near(model, U, r, value, margin, incumbent, MAX_WORK if max_work is None else max_work,
+                           MAX_STATES, None if beside is None else beside.answered,
+                           (BESIDE_WORK, BESIDE_STATES, beside.start) if extend else None)
     if found is None or not feasible(model, found.x):
         return None
     from ._highs import highs_version
