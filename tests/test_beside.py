@@ -1,12 +1,13 @@
-"""The solver started beside the Lagrangian enumeration on small models (``_solvers._Beside``).
+"""The race started beside the Lagrangian enumeration on small models (``_solvers._Beside``).
 
 Under ``_fixing.FIX_COLUMNS`` columns a 0-1 model is walked after its LP; where
-CBC or the race is to solve it and a second core is free, the solver starts
-beside the walk. Checked: when the walk gives up, the answer is the solver's and
-equals the brute-force optimum (its portfolio feasible, its bound valid); when
-the walk proves the optimum, the solver's processes are ended; an interrupted
-walk leaves no solver running; the race's HiGHS waits for the walk; batches, a
-single core and HiGHS alone walk first and solve after, as before.
+the race is to solve it and a second core is free, the race starts beside the
+walk. Checked: when the walk gives up, the answer is the race's and equals the
+brute-force optimum (its portfolio feasible, its bound valid); when the walk
+proves the optimum, the race's processes are ended; a walk that outgrows its
+allowance starts the race and goes on until the race answers; an interrupted
+walk leaves no solver running; the race's HiGHS waits for the walk; batches and
+a named solver walk first and solve after, as before.
 """
 
 from __future__ import annotations
@@ -70,13 +71,12 @@ def _best(model: CompiledModel) -> float:
     return float((X[ok] @ model.c).max())
 
 
-@pytest.mark.parametrize("backend", ["cbc", "race"])
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_walk_that_gives_up_leaves_the_answer_to_the_solver_started_beside_it(monkeypatch, backend, seed):
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_walk_that_gives_up_leaves_the_answer_to_the_race_started_beside_it(monkeypatch, seed):
     _walk_gives_up(monkeypatch)
     m = _model(seed)
-    assert _fixing.walks_small(m, backend == "race")
-    raw = solve(m, SolverOptions(), backend)
+    assert _fixing.walks_small(m, True)
+    raw = solve(m, SolverOptions(), "race")
     assert raw.status == Status.OPTIMAL and raw.solver in ("cbc", "highs")
     assert "started beside the enumeration" in raw.message and "grew too large" in raw.message
     assert raw.objective == pytest.approx(_best(m), abs=1e-9)
@@ -117,8 +117,7 @@ def _walk_after(event: threading.Event, then=None):
     return walk
 
 
-@pytest.mark.parametrize("backend", ["cbc", "race"])
-def test_a_walk_that_proves_the_optimum_ends_the_solver_beside_it(monkeypatch, backend):
+def test_a_walk_that_proves_the_optimum_ends_the_race_beside_it(monkeypatch):
     for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
         monkeypatch.setattr(_fixing, name, 1)
     monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 0.0)
@@ -127,7 +126,7 @@ def test_a_walk_that_proves_the_optimum_ends_the_solver_beside_it(monkeypatch, b
     monkeypatch.setattr(_fixing, "_enumerated", _walk_after(running))
     m = _model(3)
     t0 = time.monotonic()
-    raw = solve(m, SolverOptions(), backend)
+    raw = solve(m, SolverOptions(), "race")
     assert raw.status == Status.OPTIMAL and raw.message.startswith("Lagrangian enumeration")
     assert raw.objective == pytest.approx(_best(m), abs=1e-9) and _fixing.feasible(m, raw.x)
     assert time.monotonic() - t0 < 30  # not the minute the solver would have taken
@@ -159,7 +158,7 @@ def test_a_walk_that_outgrows_its_allowance_starts_the_solver_and_goes_on(monkey
     monkeypatch.setattr(_enum, "walk", _outgrown_then(once_cbc_runs))
     m = _model(10)
     t0 = time.monotonic()
-    raw = solve(m, SolverOptions(), "cbc")
+    raw = solve(m, SolverOptions(), "race")
     assert raw.status == Status.OPTIMAL and raw.message.startswith("Lagrangian enumeration")
     assert raw.objective == pytest.approx(_best(m), abs=1e-9) and _fixing.feasible(m, raw.x)
     assert time.monotonic() - t0 < 25
@@ -184,7 +183,7 @@ def test_a_walk_beside_a_solver_ends_when_the_solver_answers(monkeypatch):
         return None
 
     monkeypatch.setattr(_enum, "walk", _outgrown_then(until_answered))
-    raw = solve(m, SolverOptions(), "cbc")
+    raw = solve(m, SolverOptions(), "race")
     assert ended == [True]  # stopped by the answer, not by the deadline
     assert raw.solver == "cbc" and raw.message.startswith("CBC's proof") and raw.status == Status.OPTIMAL
     assert "answered first" in raw.message and raw.objective == pytest.approx(_best(m), abs=1e-9)
@@ -196,8 +195,8 @@ def test_a_small_model_s_walk_does_not_go_on_beside_the_solver(monkeypatch):
     m = _model(12)
     assert m.n_cols < _fixing.BESIDE_COLUMNS
     monkeypatch.setattr(_enum, "walk", _outgrown_then(lambda real_walk, args: pytest.fail("no longer walk")))
-    raw = solve(m, SolverOptions(), "cbc")
-    assert raw.solver == "cbc" and "grew too large" in raw.message and "started beside" in raw.message
+    raw = solve(m, SolverOptions(), "race")
+    assert "grew too large" in raw.message and "started beside" in raw.message
     assert raw.objective == pytest.approx(_best(m), abs=1e-9)
 
 
@@ -222,7 +221,7 @@ def test_an_interrupted_walk_leaves_no_solver_running(monkeypatch):
 
     monkeypatch.setattr(_fixing, "_enumerated", _walk_after(running, then=interrupt))
     with pytest.raises(KeyboardInterrupt):
-        solve(_model(5), SolverOptions(), "cbc")
+        solve(_model(5), SolverOptions(), "race")
     assert len(started) == 1 and started[0].poll() is not None and started[0].returncode != 0
 
 
@@ -254,44 +253,46 @@ def test_the_race_starts_highs_only_once_the_walk_has_ended(monkeypatch):
     assert started[0].poll() is not None and started[0].returncode != 0  # CBC lost the race: killed
 
 
-@pytest.mark.parametrize("where", ["batch", "highs"])
-def test_batches_and_highs_walk_first_and_solve_after(monkeypatch, where):
+@pytest.mark.parametrize("where", ["batch", "highs", "cbc"])
+def test_batches_and_named_solvers_walk_first_and_solve_after(monkeypatch, where):
+    """A named solver's answer never depends on which finished first; batches use their cores already."""
     _walk_gives_up(monkeypatch)
-    monkeypatch.setattr(_solvers, "_Beside", lambda *a: pytest.fail("no solver beside the walk expected"))
+    monkeypatch.setattr(_solvers, "_Beside", lambda *a: pytest.fail("no race beside the walk expected"))
     m = _model(7)
     if where == "batch":
         monkeypatch.setattr(_solvers, "racing_allowed", _RACING_ALLOWED)  # the real rule: False inside no_race()
         with no_race():
-            raw = solve(m, SolverOptions(), "cbc")
+            raw = solve(m, SolverOptions(), "race")
     else:
-        raw = solve(m, SolverOptions(), "highs")
+        raw = solve(m, SolverOptions(), where)
     assert raw.status == Status.OPTIMAL and raw.objective == pytest.approx(_best(m), abs=1e-9)
     assert "solved whole (" in raw.message
 
 
-def test_a_failing_solver_beside_the_walk_is_reported(monkeypatch):
+def test_a_failing_race_beside_the_walk_is_reported(monkeypatch):
     _walk_gives_up(monkeypatch)
+    monkeypatch.setattr(_solvers, "_RACE_HIGHS_DELAY", 0.0)
 
-    def broken(model, options, solver="cbc"):
-        raise po.SolverError("cbc exited with code 1")
+    def broken(*args, **kwargs):
+        raise po.SolverError("exited with code 1")
 
     monkeypatch.setattr(_pulp, "solve_pulp", broken)
-    with pytest.raises(po.SolverError, match="cbc exited with code 1"):
-        solve(_model(8), SolverOptions(), "cbc")
+    monkeypatch.setattr(highs_mod, "solve_highs_process", broken)
+    with pytest.raises(po.SolverError, match="both solvers of the race failed"):
+        solve(_model(8), SolverOptions(), "race")
 
 
-def test_the_solver_beside_gets_what_is_left_of_the_time_limit(monkeypatch):
+def test_the_race_beside_gets_what_is_left_of_the_time_limit(monkeypatch):
     _walk_gives_up(monkeypatch)
-    monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 0.3)
     seen = []
 
-    def cbc(model, options, solver="cbc"):
+    def race(model, options, beside=None):
         seen.append(options.time_limit)
         x = np.zeros(model.n_cols)
         return RawSolution(Status.FEASIBLE, x, 0.0, None, "cbc", "test", 0.0)
 
-    monkeypatch.setattr(_pulp, "solve_pulp", cbc)
-    raw = solve(_model(9), SolverOptions(time_limit=10.0), "cbc")
+    monkeypatch.setattr(_solvers, "_race", race)
+    raw = solve(_model(9), SolverOptions(time_limit=10.0), "race")
     assert seen and 9.0 < seen[0] < 10.0  # the limit less the time since the call began
     assert raw.status == Status.FEASIBLE and raw.objective == 0.0
     assert raw.bound is not None and raw.bound >= _best(_model(9)) - 1e-6  # the LP bound, kept

@@ -51,7 +51,7 @@ _NO_RACE, _ONE_THREAD, _NO_FIXING = _Depth(), _Depth(), _Depth()
 
 
 def no_race() -> contextlib.AbstractContextManager[None]:
-    """Within this block "auto" never races, and no solver starts beside a walk (:class:`_Beside`):
+    """Within this block "auto" never races, and so no race starts beside a walk (:class:`_Beside`):
     batches, whose workers already use every core.
 
     Examples
@@ -195,11 +195,14 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     against 16 s with CBC).  Where too few columns are fixed the model is
     solved whole, with the greedy portfolio as HiGHS's warm start and the LP
     bound as a bound; the message says which.  Under
-    :data:`._fixing.FIX_COLUMNS` columns, when CBC or the race is to solve the
-    model and a second core is free (:func:`racing_allowed`), the solver
-    starts beside the walk instead of after it (:class:`_Beside`): a walk that
-    gives up then costs little (0.08-0.2 s before, on 200-500 candidates with
-    five resources), and one that proves the optimum ends the solver.
+    :data:`._fixing.FIX_COLUMNS` columns, when the race is to solve the model
+    and a second core is free (:func:`racing_allowed`), the race starts beside
+    the walk instead of after it (:class:`_Beside`): a walk that gives up then
+    costs little (0.08-0.2 s before, on 200-500 candidates with five
+    resources), one that proves the optimum ends the race, and one that
+    outgrows its allowance goes on with a larger one until the race answers.
+    A named solver (``"cbc"``, ``"highs"``) still runs after the walk: the
+    answer then never depends on which finished first.
     """
     backend = resolve_backend(backend, model)
     options = _threads(options)
@@ -209,8 +212,8 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
 
         highs_backend = backend.lower() in ("highs", "race")
         beside = None
-        if backend.lower() in ("cbc", "race") and racing_allowed() and walks_small(model, highs_backend):
-            beside = _Beside(model, options, backend)  # the solver starts while the model is walked
+        if backend.lower() == "race" and racing_allowed() and walks_small(model, highs_backend):
+            beside = _Beside(model, options)  # the race starts while the model is walked
         try:
             fixing = solve_fixed(model, options, lambda m, o: _solve_checked(m, o, backend), highs_backend,
                                  None if beside is None else beside.hooks())
@@ -326,29 +329,30 @@ def _solve(model: CompiledModel, options: SolverOptions, backend: str, relax: bo
     return solve_pulp(model, options, solver=backend)
 
 
-#: the solver beside a walk (:class:`_Beside`) starts this many seconds after it unless the walk has ended:
-#: a walk that proves the optimum by then never pays for the solver's process
+#: the race beside a walk (:class:`_Beside`) starts this many seconds after it unless the walk has ended
+#: or outgrown its allowance: a walk that proves the optimum by then never pays for CBC's process
 _BESIDE_DELAY = 0.05
 
 
 class _Beside:
-    """A small model solved whole by CBC or the race in a thread, while the caller walks it.
+    """A small model raced (:func:`_race`) in a thread, while the caller walks it.
 
     Under ``_fixing.FIX_COLUMNS`` columns a model is first tried by Lagrangian
     enumeration after its LP (``_fixing.walks_small``), and solved whole when the
-    walk gives up.  The walk runs in this process and CBC (and the race's HiGHS)
-    in processes of their own, so with a second core free (:func:`racing_allowed`)
-    the solver starts beside the walk, :data:`_BESIDE_DELAY` after it or as soon as
-    the walk gives up (:meth:`result`), and a walk that proves the optimum ends the
-    solver's processes (:meth:`stop`): a walk that gives up then costs little more
-    than its LP (before: 0.08-0.2 s on 200-500 candidates with five resources, as
-    much as a third of CBC's own solve).  Beside a solver the walk may grow larger
-    (``_fixing.BESIDE_WORK``, ``_fixing.BESIDE_STATES``) and ends when the solver
-    answers (``answered``).  The race's HiGHS process waits for the walk to end
-    (``walked``): the walk has that core.
+    walk gives up.  The walk runs in this process and CBC and HiGHS in processes
+    of their own, so with a second core free (:func:`racing_allowed`) the race
+    starts beside the walk, :data:`_BESIDE_DELAY` after it, as soon as the walk
+    outgrows its allowance (``go``) or when it gives up (:meth:`result`), and a walk
+    that proves the optimum ends the race's processes (:meth:`stop`): a walk that
+    gives up then costs little more than its LP (before: 0.08-0.2 s on 200-500
+    candidates with five resources, as much as a third of CBC's own solve).  Beside
+    the race the walk may grow larger (``_fixing.BESIDE_WORK``,
+    ``_fixing.BESIDE_STATES``) and ends when the race answers (``answered``).
+    The race's HiGHS process waits for the walk to end (``walked``): the walk has
+    that core.
     """
 
-    def __init__(self, model: CompiledModel, options: SolverOptions, backend: str) -> None:
+    def __init__(self, model: CompiledModel, options: SolverOptions) -> None:
         self.t0 = time.monotonic()
         self.stopped = False
         self.go = threading.Event()  # start the solver now
@@ -357,30 +361,30 @@ class _Beside:
         self._lock = threading.Lock()
         self._procs: list[object] = []
         self._box: dict[str, object] = {}
-        self._thread = threading.Thread(target=self._run, args=(model, options, backend), daemon=True,
+        self._thread = threading.Thread(target=self._run, args=(model, options), daemon=True,
                                         name="portfolio_opt-beside")
         self._thread.start()
 
     def register(self, proc: object) -> None:
-        """Keep a solver process to end on :meth:`stop` (ended at once if stopped already)."""
+        """Keep a solver process of the race to end on :meth:`stop` (ended at once if stopped already)."""
         with self._lock:
             self._procs.append(proc)
             if self.stopped:
                 _kill(proc)
 
-    def _run(self, model: CompiledModel, options: SolverOptions, backend: str) -> None:
+    def _run(self, model: CompiledModel, options: SolverOptions) -> None:
         try:
-            self._solve(model, options, backend)
+            self._solve(model, options)
         finally:
             self.answered.set()
 
     def hooks(self) -> Beside:
-        """What the walk needs: start the solver now, and whether it has answered (``_fixing.Beside``)."""
-        from ._fixing import Beside
+        """What the walk needs: start the race now, and whether it has answered (``_fixing.Beside``)."""
+        from . import _fixing
 
-        return Beside(start=self.go.set, answered=self.answered.is_set)  # noqa: F811 (the same class)
+        return _fixing.Beside(start=self.go.set, answered=self.answered.is_set)
 
-    def _solve(self, model: CompiledModel, options: SolverOptions, backend: str) -> None:
+    def _solve(self, model: CompiledModel, options: SolverOptions) -> None:
         self.go.wait(_BESIDE_DELAY)
         if self.stopped:
             return
@@ -388,18 +392,12 @@ class _Beside:
             left = max(0.01, float(options.time_limit) - (time.monotonic() - self.t0))
             options = dataclasses.replace(options, time_limit=left)
         try:
-            if backend.lower() == "race":
-                self._box["raw"] = _race(model, options, beside=self)
-            else:
-                from . import _pulp
-
-                _pulp._started.on_start = self.register
-                self._box["raw"] = _solve_checked(model, options, backend)
+            self._box["raw"] = _race(model, options, beside=self)
         except BaseException as exc:  # handed to the caller by result()
             self._box["error"] = exc
 
     def stop(self) -> None:
-        """The walk proved the optimum: end the solver (or never start it)."""
+        """The walk proved the optimum: end the race (or never start it)."""
         with self._lock:
             self.stopped = True
             procs = list(self._procs)
@@ -410,7 +408,7 @@ class _Beside:
         self._thread.join()
 
     def result(self) -> RawSolution:
-        """The walk gave up: the solver's answer (it starts now if it had not)."""
+        """The walk gave up: the race's answer (it starts now if it had not)."""
         self.walked.set()
         self.go.set()
         try:

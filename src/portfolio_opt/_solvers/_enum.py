@@ -250,6 +250,7 @@ def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray,
     walked = states = 0
     budget = float(max_work)
     base = model.A @ p  # the same for every walk
+
     def extended() -> bool:  # the larger allowances from now on, if there are any
         nonlocal budget, max_states, extend
         if extend is None or (stop is not None and stop()):

@@ -33,7 +33,7 @@ optimum outright (under :data:`ENUM_COLUMNS` columns only for HiGHS or the race;
 portfolio is within :data:`ENUM_GAP` of the bound);
 each round's restricted model is tried the same way, after an LP of its own,
 before the backend gets it.  A model of under :data:`FIX_COLUMNS` columns that
-the walk does not prove is solved whole (:func:`walks_small`), by a solver that
+the walk does not prove is solved whole (:func:`walks_small`), by a race that
 may have started beside the walk (``_solvers._Beside``).
 """
 
@@ -68,8 +68,8 @@ ENUM_GAP = 0.005
 #: portfolios 1-32 % from the bound; 300,000 proved 4 more of 42 single-period models of 6-1,000
 #: columns, in 30-50 ms where CBC took 55-100 ms)
 FAR_WORK = 300_000
-#: a walk that outgrows its allowance beside a solver (:class:`Beside`) goes on with this much work and this
-#: many partial sets alive at once, until the solver answers: 200-500 candidates with five resources and
+#: a walk that outgrows its allowance beside the race (:class:`Beside`) goes on with this much work and this
+#: many partial sets alive at once, until the race answers: 200-500 candidates with five resources and
 #: mknap1-6, whose walks gave up at ``_enum.MAX_STATES``, were proven in 0.15-0.4 s (CBC: 0.13-0.66 s); the
 #: rest gave up in 0.2-0.25 s
 BESIDE_WORK = 10_000_000
@@ -101,7 +101,7 @@ _TOL = 1e-9  # row feasibility, as the solvers' own (1e-9 absolute on integral d
 
 @dataclasses.dataclass(frozen=True)
 class Beside:
-    """A solver started beside the walk of a small model (``_solvers._Beside``): ``start()`` starts it now
+    """The race started beside the walk of a small model (``_solvers._Beside``): ``start()`` starts it now
     (the walk outgrew its allowance and goes on with :data:`BESIDE_WORK`), ``answered()`` says it has answered
     (the walk then ends)."""
 
@@ -138,7 +138,7 @@ def walks_small(model: CompiledModel, highs_backend: bool = True) -> bool:
     """Whether :func:`solve_fixed` walks this model of under :data:`FIX_COLUMNS` columns after its LP.
 
     Such a model, when the walk gives up, is handed back to be solved whole
-    (``Outcome.raw`` None, no incumbent): the solver may as well start beside
+    (``Outcome.raw`` None, no incumbent): the race may as well start beside
     the walk (``_solvers.solve``).  True for 0-1 models of at least
     :func:`_enum_from` columns with at most :data:`ENUM_KNAPSACK_ROWS` knapsack rows.
     """
@@ -256,8 +256,8 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
 
     ``run(model, options)`` solves a restricted model with the caller's backend;
     ``highs_backend`` says whether that is HiGHS or the race (:data:`ENUM_HIGHS_COLUMNS`).
-    ``beside``, for a model of under :data:`FIX_COLUMNS` columns: a solver of the
-    whole model started beside the walk; a walk (of :data:`BESIDE_COLUMNS` columns or
+    ``beside``, for a model of under :data:`FIX_COLUMNS` columns: the race on the
+    whole model, started beside the walk; a walk (of :data:`BESIDE_COLUMNS` columns or
     more) that outgrows its allowance starts it and goes on with :data:`BESIDE_WORK`
     and :data:`BESIDE_STATES` until it answers.
     Returns an :class:`Outcome` whose ``raw`` is None when the model is better
@@ -314,7 +314,7 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
         return Outcome(None, spent(), "no portfolio near the LP optimum to fix from", bound=U)
     if n < FIX_COLUMNS:
         if beside is not None and beside.answered():
-            why = "the solver beside the Lagrangian enumeration answered first"
+            why = "the race beside the Lagrangian enumeration answered first"
         else:
             why = "the Lagrangian enumeration grew too large"
             if not near and beside is None:
