@@ -40,12 +40,12 @@ _RACING_ALLOWED = _solvers.racing_allowed
 
 @pytest.fixture(autouse=True)
 def two_cores(monkeypatch):
-    """Racing (and so a solver beside the walk) allowed, as on the 2-core machines this runs on."""
+    """Racing (and so the race beside the walk) allowed, as on the 2-core machines this runs on."""
     monkeypatch.setattr(_solvers, "racing_allowed", lambda: True)
 
 
 def _walk_gives_up(monkeypatch):
-    """Every model walked (whatever its size) and no walk proves anything: the solver's answer is used."""
+    """Every model walked (whatever its size) and no walk proves anything: the race's answer is used."""
     for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
         monkeypatch.setattr(_fixing, name, 1)
     monkeypatch.setattr(_enum, "MAX_WORK", 1)
@@ -54,7 +54,7 @@ def _walk_gives_up(monkeypatch):
 
 
 def _model(seed: int, n: int = 14, rows: int = 3) -> CompiledModel:
-    """Knapsack rows at about 40 % of their column sums, and a requirement: three to five rows, 0-1 columns."""
+    """``rows`` knapsack rows at about 40 % of their column sums and a requirement (column 0 needs column 1)."""
     rng = np.random.default_rng(seed)
     W = rng.integers(1, 40, (rows, n)).astype(float)
     req = np.zeros((1, n))
@@ -65,6 +65,7 @@ def _model(seed: int, n: int = 14, rows: int = 3) -> CompiledModel:
 
 
 def _best(model: CompiledModel) -> float:
+    """The brute-force optimum over every 0-1 vector."""
     X = np.array(list(itertools.product((0.0, 1.0), repeat=model.n_cols)))
     act = (model.A @ X.T).T
     ok = np.all(act <= model.row_hi + 1e-9, axis=1) & np.all(act >= model.row_lo - 1e-9, axis=1)
@@ -106,11 +107,11 @@ def _slow_cbc(started: list, running: threading.Event):
 
 
 def _walk_after(event: threading.Event, then=None):
-    """The enumeration, once ``event`` is set (the solver beside it has surely started)."""
+    """The enumeration, once ``event`` is set (the race's CBC beside it has surely started)."""
     real = _fixing._enumerated
 
     def walk(*args, **kwargs):
-        assert event.wait(30), "the solver beside the walk never started"
+        assert event.wait(30), "the race beside the walk never started CBC"
         if then is not None:
             then()
         return real(*args, **kwargs)
