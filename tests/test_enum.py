@@ -213,10 +213,10 @@ def test_the_walk_keeps_the_same_sets_with_either_grouping(monkeypatch):
         U, r, p, margin = lp(m)
         gap = float(np.abs(r).sum()) + 1.0
         fast = _enum.walk(m, r, p, gap)
-        monkeypatch.setattr(_enum, "_groups", lambda act, rows: np.unique(
-            act[:, rows], axis=0, return_inverse=True)[1].ravel() if rows else np.zeros(len(act), int))
-        slow = _enum.walk(m, r, p, gap)
-        monkeypatch.undo()
+        with monkeypatch.context() as mp:
+            mp.setattr(_enum, "_groups", lambda act, rows: np.unique(
+                act[:, rows], axis=0, return_inverse=True)[1].ravel() if rows else np.zeros(len(act), int))
+            slow = _enum.walk(m, r, p, gap)
         assert (fast is None) == (slow is None)
         if fast is not None:
             assert fast[1:3] == slow[1:3] and (fast[0] is None) == (slow[0] is None)
