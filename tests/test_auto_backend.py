@@ -11,7 +11,8 @@ import scipy.sparse as sp
 
 import portfolio_opt as po
 from portfolio_opt._compile import compile_problem
-from portfolio_opt._solvers import AUTO_CBC_COLUMNS, AUTO_HIGHS_COLUMNS, CompiledModel, available_backends, default_backend, no_race
+from portfolio_opt._solvers import (AUTO_CBC_COLUMNS, AUTO_HIGHS_COLUMNS, CompiledModel, available_backends,
+                                    default_backend, no_race)
 from portfolio_opt.demo import load_sample
 
 RACE = "race" if (os.cpu_count() or 1) >= 2 else "highs"  # racing needs two cores

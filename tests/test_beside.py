@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 import portfolio_opt as po
 from oracle import assert_brute_force_optimum
 from strategies import small_requests
+from test_fixing import _enumeration
 from portfolio_opt import _solvers
 from portfolio_opt._solvers import (CompiledModel, RawSolution, SolverOptions, Status, _enum, _fixing, _pulp,
                                     available_backends, no_race, solve)
@@ -46,8 +47,7 @@ def two_cores(monkeypatch):
 
 def _walk_gives_up(monkeypatch):
     """Every model walked (whatever its size) and no walk proves anything: the race's answer is used."""
-    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
-        monkeypatch.setattr(_fixing, name, 1)
+    _enumeration(monkeypatch, on=True)
     monkeypatch.setattr(_enum, "MAX_WORK", 1)
     monkeypatch.setattr(_fixing, "FAR_WORK", 1)
     monkeypatch.setattr(_fixing, "BESIDE_WORK", 1)
@@ -106,6 +106,14 @@ def _slow_cbc(started: list, running: threading.Event):
     return cbc
 
 
+def _cbc_at_once(monkeypatch) -> tuple[list, threading.Event]:
+    """The race beside the walk starts at once, with a :func:`_slow_cbc`: its processes and its start."""
+    monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 0.0)
+    started, running = [], threading.Event()
+    monkeypatch.setattr(_pulp, "solve_pulp", _slow_cbc(started, running))
+    return started, running
+
+
 def _walk_after(event: threading.Event, then=None):
     """The enumeration, once ``event`` is set (the race's CBC beside it has surely started)."""
     real = _fixing._enumerated
@@ -119,11 +127,8 @@ def _walk_after(event: threading.Event, then=None):
 
 
 def test_a_walk_that_proves_the_optimum_ends_the_race_beside_it(monkeypatch):
-    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
-        monkeypatch.setattr(_fixing, name, 1)
-    monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 0.0)
-    started, running = [], threading.Event()
-    monkeypatch.setattr(_pulp, "solve_pulp", _slow_cbc(started, running))
+    _enumeration(monkeypatch, on=True)
+    started, running = _cbc_at_once(monkeypatch)
     monkeypatch.setattr(_fixing, "_enumerated", _walk_after(running))
     m = _model(3)
     t0 = time.monotonic()
@@ -146,8 +151,8 @@ def _outgrown_then(extended):
 
 
 def test_a_walk_that_outgrows_its_allowance_starts_the_solver_and_goes_on(monkeypatch):
-    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS", "BESIDE_COLUMNS"):
-        monkeypatch.setattr(_fixing, name, 1)
+    _enumeration(monkeypatch, on=True)
+    monkeypatch.setattr(_fixing, "BESIDE_COLUMNS", 1)
     monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 30.0)  # the solver starts only because the walk outgrew it
     started, running = [], threading.Event()
     monkeypatch.setattr(_pulp, "solve_pulp", _slow_cbc(started, running))
@@ -167,8 +172,8 @@ def test_a_walk_that_outgrows_its_allowance_starts_the_solver_and_goes_on(monkey
 
 
 def test_a_walk_beside_a_solver_ends_when_the_solver_answers(monkeypatch):
-    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS", "BESIDE_COLUMNS"):
-        monkeypatch.setattr(_fixing, name, 1)
+    _enumeration(monkeypatch, on=True)
+    monkeypatch.setattr(_fixing, "BESIDE_COLUMNS", 1)
     m = _model(11)
     with _solvers.no_fixing():
         proven = solve(m, SolverOptions(), "highs")
@@ -191,8 +196,7 @@ def test_a_walk_beside_a_solver_ends_when_the_solver_answers(monkeypatch):
 
 
 def test_a_small_model_s_walk_does_not_go_on_beside_the_solver(monkeypatch):
-    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
-        monkeypatch.setattr(_fixing, name, 1)
+    _enumeration(monkeypatch, on=True)
     m = _model(12)
     assert m.n_cols < _fixing.BESIDE_COLUMNS
     monkeypatch.setattr(_enum, "walk", _outgrown_then(lambda real_walk, args: pytest.fail("no longer walk")))
@@ -202,8 +206,7 @@ def test_a_small_model_s_walk_does_not_go_on_beside_the_solver(monkeypatch):
 
 
 def test_a_proof_within_the_delay_never_starts_the_solver(monkeypatch):
-    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
-        monkeypatch.setattr(_fixing, name, 1)
+    _enumeration(monkeypatch, on=True)
     monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 30.0)  # generous: a loaded machine must not flake
     monkeypatch.setattr(_pulp, "solve_pulp", lambda *a, **k: pytest.fail("no solver expected"))
     raw = solve(_model(4), SolverOptions(), "race")
@@ -211,11 +214,8 @@ def test_a_proof_within_the_delay_never_starts_the_solver(monkeypatch):
 
 
 def test_an_interrupted_walk_leaves_no_solver_running(monkeypatch):
-    for name in ("ENUM_COLUMNS", "ENUM_HIGHS_COLUMNS"):
-        monkeypatch.setattr(_fixing, name, 1)
-    monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 0.0)
-    started, running = [], threading.Event()
-    monkeypatch.setattr(_pulp, "solve_pulp", _slow_cbc(started, running))
+    _enumeration(monkeypatch, on=True)
+    started, running = _cbc_at_once(monkeypatch)
 
     def interrupt():
         raise KeyboardInterrupt
@@ -228,10 +228,8 @@ def test_an_interrupted_walk_leaves_no_solver_running(monkeypatch):
 
 def test_the_race_starts_highs_only_once_the_walk_has_ended(monkeypatch):
     _walk_gives_up(monkeypatch)
-    monkeypatch.setattr(_solvers, "_BESIDE_DELAY", 0.0)
     monkeypatch.setattr(_solvers, "_RACE_HIGHS_DELAY", 0.0)
-    started, running = [], threading.Event()
-    monkeypatch.setattr(_pulp, "solve_pulp", _slow_cbc(started, running))
+    started, running = _cbc_at_once(monkeypatch)
     walk_ended, highs_started = [], []
 
     def slow_walk():
