@@ -274,3 +274,134 @@ def test_batches_never_race():
     assert res["cut"].result.solver.options["name"] == "highs"
     assert res["cut"].objective == pytest.approx(brute_force({**spec, "budget": {
         "total": 14 * 0.8, "per_period": [6 * 0.8] * 3}}), abs=1e-9)
+
+
+# --------------------------------------------------------------------------- the second CBC, in the request's order
+
+
+def _reorder(m, seed=5):
+    """A second order of ``m``'s columns and rows (``SolverOptions.second_order``)."""
+    rng = np.random.default_rng(seed)
+    return rng.permutation(m.n_cols), rng.permutation(m.n_rows)
+
+
+def _cbcs(m, real, procs):
+    """CBC on ``m`` itself runs a minute (its process goes to ``procs["first"]``); on any other model, ``real``."""
+    def cbc(model, options, solver="cbc"):
+        if model is not m:
+            procs.setdefault("models", []).append(model)
+            return real(model, options, solver)
+        proc = _sleeper(60)
+        procs["first"] = proc
+        _pulp._started.on_start(proc)
+        proc.wait()
+        raise po.SolverError(f"cbc exited with {proc.returncode}")
+    return cbc
+
+
+def test_a_second_cbc_on_a_second_order_can_win_the_race(monkeypatch):
+    from portfolio_opt import _solvers
+    from test_beside import _best
+
+    m = _knapsack(n=10, seed=3)
+    cols, rows = _reorder(m)
+    procs = {}
+    monkeypatch.setattr(_pulp, "solve_pulp", _cbcs(m, _pulp.solve_pulp, procs))
+    monkeypatch.setattr(_solvers, "_RACE_HIGHS_DELAY", 30.0)  # HiGHS out of the way
+    raw = solve(m, SolverOptions(second_order=(cols, rows)), "race")
+    assert raw.solver == "cbc" and raw.status == Status.OPTIMAL and "cbc in the request's order first" in raw.message
+    # its portfolio comes back in the model's own order: feasible there, worth what it says, and optimal
+    assert raw.objective == pytest.approx(_best(m), abs=1e-9)
+    assert float(m.c @ raw.x) == pytest.approx(raw.objective, abs=1e-9)
+    assert np.all(m.A @ raw.x <= m.row_hi + 1e-9)
+    (second,) = procs["models"]
+    assert np.array_equal(second.c, m.c[cols]) and np.array_equal(second.A.toarray(), m.A.toarray()[rows][:, cols])
+    assert procs["first"].returncode not in (None, 0)  # the first CBC lost: killed
+
+
+def test_the_second_cbc_gives_its_core_to_highs(monkeypatch):
+    from portfolio_opt import _solvers
+    from test_beside import _best
+
+    m = _knapsack(n=10, seed=4)
+    procs = {}
+
+    def slow(model, options, solver="cbc"):  # both CBCs would run a minute
+        proc = _sleeper(60)
+        procs["first" if model is m else "second"] = proc
+        _pulp._started.on_start(proc)
+        proc.wait()
+        raise po.SolverError(f"cbc exited with {proc.returncode}")
+
+    real = highs_mod.solve_highs_process
+    ended_first = []
+
+    def highs(model, options, on_start=None):
+        for _ in range(1000):  # the second CBC is ended when HiGHS starts (at once if it had not started yet)
+            if "second" in procs:
+                break
+            import time
+            time.sleep(0.01)
+        ended_first.append(procs["second"].wait(timeout=10) not in (None, 0))
+        return real(model, options, on_start=on_start)
+
+    monkeypatch.setattr(_pulp, "solve_pulp", slow)
+    monkeypatch.setattr(highs_mod, "solve_highs_process", highs)
+    monkeypatch.setattr(_solvers, "_RACE_HIGHS_DELAY", 0.3)
+    raw = solve(m, SolverOptions(second_order=_reorder(m)), "race")
+    assert raw.solver == "highs" and raw.status == Status.OPTIMAL and raw.objective == pytest.approx(_best(m))
+    assert ended_first == [True] and procs["first"].returncode not in (None, 0)
+    assert "cbc in the request's order until highs started" in raw.message
+
+
+def test_no_second_cbc_where_the_order_does_not_fit_or_repeats_the_first(monkeypatch):
+    from portfolio_opt import _solvers
+
+    m = _knapsack(n=6)
+    cols, rows = _reorder(m)
+    assert _solvers._second_model(m, SolverOptions()) is None
+    assert _solvers._second_model(m, SolverOptions(second_order=(np.arange(6), np.arange(2)))) is None  # the same
+    assert _solvers._second_model(m, SolverOptions(second_order=(cols[:5], rows))) is None  # another model's
+    m2, order = _solvers._second_model(m, SolverOptions(second_order=(cols, rows)))
+    assert np.array_equal(order, cols) and np.array_equal(m2.row_hi, m.row_hi[rows])
+    monkeypatch.setattr(_solvers, "_RACE_SECOND_CBC", False)
+    assert _solvers._second_model(m, SolverOptions(second_order=(cols, rows))) is None
+
+
+_SPEC = {"version": 1, "periods": 2, "budget": {"total": 14, "per_period": [8, 8]}, "resources": {"eng": [3, 3]},
+         "projects": [{"id": f"P{k}", "cost": cost, "value": value, "earliest_start": 0, "latest_start": 2 - len(cost),
+                       "resources": {"eng": [1] * len(cost)}}
+                      for k, (cost, value) in enumerate([([3], 5), ([2, 2], 7), ([4], 6), ([1, 3], 6), ([5], 8),
+                                                         ([2], 3), ([3, 1], 6)])]}
+
+
+def test_select_hands_the_second_cbc_the_request_s_own_order(monkeypatch):
+    """``select`` solves a canonical order; the race's second CBC gets the compiled model in the input's order."""
+    from portfolio_opt import _solvers
+    from portfolio_opt._compile import compile_problem
+
+    problem = po.problem_from_spec(_SPEC)
+    own = compile_problem(problem).model
+    seen, procs = [], {}
+    real = _pulp.solve_pulp
+
+    def first_slow(model, options, solver="cbc"):
+        seen.append(model)
+        if len(seen) > 1:
+            return real(model, options, solver)
+        proc = _sleeper(60)  # the first CBC, on the canonical order, would run a minute
+        procs["first"] = proc
+        _pulp._started.on_start(proc)
+        proc.wait()
+        raise po.SolverError(f"cbc exited with {proc.returncode}")
+
+    monkeypatch.setattr(_pulp, "solve_pulp", first_slow)
+    monkeypatch.setattr(_solvers, "_RACE_HIGHS_DELAY", 30.0)
+    r = po.select(problem, solver="race")
+    assert_brute_force_optimum(_SPEC, r)
+    assert "cbc in the request's order first" in r.solver.message
+    canonical, second = seen
+    assert not np.array_equal(canonical.c, own.c)  # the canonical order is another order here
+    assert np.array_equal(second.c, own.c) and np.array_equal(second.row_hi, own.row_hi)
+    assert np.array_equal(second.A.toarray(), own.A.toarray())
+    assert procs["first"].returncode not in (None, 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import math
 import os
 import threading
 import time
@@ -20,7 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import SolverError
-from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance, objective_tolerance
+from ._base import (CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance, objective_tolerance,
+                    permuted)
 
 if TYPE_CHECKING:
     from ._fixing import Beside
@@ -439,6 +441,8 @@ _RACE_START_WAIT = 5.0
 #: sum 4.82 s -> 4.53 s, CBC alone 4.48 s; medians of 5), while a HiGHS that wins the race needs seconds
 #: anyway (the sample portfolio at 85 %: 15 s); HiGHS's time limit is what is left of the race's
 _RACE_HIGHS_DELAY = 1.0
+#: the race's second CBC (on ``SolverOptions.second_order``) runs until HiGHS starts
+_RACE_SECOND_CBC = True
 
 
 def _grace(time_limit: float | None) -> float | None:
@@ -462,15 +466,35 @@ def _proved(r: object, model: CompiledModel, options: SolverOptions) -> bool:
             and float(kb) - r.objective <= objective_tolerance(model, options, r.objective))
 
 
+def _second_model(model: CompiledModel, options: SolverOptions) -> tuple[CompiledModel, np.ndarray] | None:
+    """The model in ``options.second_order`` and its column order, or None (no such order, or it does not fit)."""
+    order = options.second_order
+    if order is None or not _RACE_SECOND_CBC:
+        return None
+    cols, rows = (np.asarray(v, dtype=np.int64) for v in order)
+    if cols.shape != (model.n_cols,) or rows.shape != (model.n_rows,):
+        return None
+    if np.array_equal(cols, np.arange(model.n_cols)) and np.array_equal(rows, np.arange(model.n_rows)):
+        return None  # the same order: a second CBC would repeat the first
+    return permuted(model, cols, rows), cols
+
+
+#: what the race's answers are called in its messages
+_RACE_NAMES = {"cbc": "cbc", "cbc2": "cbc in the request's order", "highs": "highs"}
+
+
 def _race(model: CompiledModel, options: SolverOptions, beside: _Beside | None = None) -> RawSolution:
     """HiGHS and CBC side by side, one thread each, each in a process of its own.
 
     The first to *prove* its answer (optimal or infeasible, or a portfolio worth
-    ``options.known_bound``) wins and the other's process is ended at once; when
+    ``options.known_bound``) wins and the others' processes are ended at once; when
     both stop at the time limit, the better portfolio is kept with the smaller of
     the two bounds (each is a valid bound).  HiGHS starts :data:`_RACE_HIGHS_DELAY`
     after CBC, and not at all when CBC has proved the answer by then; its time
-    limit is what is left of the caller's.  One that is still running :func:`_grace` after the limit
+    limit is what is left of the caller's.  Until HiGHS starts, its core runs a
+    second CBC on the model in ``options.second_order`` (the request's own order,
+    where the model is in a canonical one: :data:`_RACE_SECOND_CBC`), ended when
+    HiGHS starts.  One that is still running :func:`_grace` after the limit
     while the other has stopped is ended too, and the other's answer stands:
     HiGHS can spend many seconds past its limit in a root-node heuristic that
     checks neither the limit nor an interrupt (``_highs_core``), which used to
@@ -478,31 +502,33 @@ def _race(model: CompiledModel, options: SolverOptions, beside: _Beside | None =
     with 5 resources: 56 s where CBC alone took 6.7 s).  A solver that fails
     leaves the other's answer.  CBC never gets the warm start (see
     ``_pulp.solve_pulp``).  Run ``beside`` a walk (:class:`_Beside`), its
-    processes are ended by the walk's proof, and HiGHS starts only once the walk
-    has ended.
+    processes are ended by the walk's proof, and the second CBC and HiGHS start
+    only once the walk has ended.
     """
     from . import _pulp
     from ._highs import solve_highs_process
 
-    one = dataclasses.replace(options, threads=1)
+    one = dataclasses.replace(options, threads=1, warm_start=None, second_order=None)
     box: dict[str, object] = {}
     finished: list[str] = []
     cond = threading.Condition()
-    procs: list[object] = []
+    procs: dict[str, list[object]] = {"cbc": [], "cbc2": [], "highs": []}
     cancelled = [False]
     started = threading.Event()
+    withdrawn: set[str] = set()  # the second CBC, ended to give HiGHS its core
+    second = _second_model(model, options)
     t0 = time.monotonic()
 
-    def register(proc: object) -> None:
+    def register(name: str, proc: object) -> None:
         if beside is not None:
             beside.register(proc)
         with cond:
-            procs.append(proc)
-            if cancelled[0]:
-                proc.kill()  # type: ignore[attr-defined]
+            procs[name].append(proc)
+            if cancelled[0] or name in withdrawn:
+                _kill(proc)
 
     def on_cbc_start(proc: object) -> None:
-        register(proc)
+        register("cbc", proc)
         started.set()
 
     def run(name: str, solve_one: Callable[[], RawSolution]) -> None:
@@ -518,70 +544,101 @@ def _race(model: CompiledModel, options: SolverOptions, beside: _Beside | None =
 
     def run_cbc() -> RawSolution:
         _pulp._started.on_start = on_cbc_start
-        return _pulp.solve_pulp(model, dataclasses.replace(one, warm_start=None), "cbc")
+        return _pulp.solve_pulp(model, one, "cbc")
+
+    def run_cbc2() -> RawSolution:
+        assert second is not None
+        m2, cols = second
+        _pulp._started.on_start = lambda proc: register("cbc2", proc)
+        r = _pulp.solve_pulp(m2, one, "cbc")
+        if r.x is None:
+            return r
+        x = np.empty_like(r.x)
+        x[cols] = r.x
+        return dataclasses.replace(r, x=x)
+
+    def start(name: str, target: Callable[[], RawSolution]) -> None:
+        t = threading.Thread(target=run, args=(name, target), name=f"portfolio_opt-race-{name}", daemon=True)
+        threads[name] = t
+        t.start()
 
     def stop_all() -> list[str]:
         with cond:
             cancelled[0] = True
-            for proc in procs:
-                try:
-                    proc.kill()  # type: ignore[attr-defined]
-                except OSError:  # pragma: no cover - already gone
-                    pass
+            for proc in (p for ps in procs.values() for p in ps):
+                _kill(proc)
             return list(finished)
 
-    threads = [threading.Thread(target=run, args=("cbc", run_cbc), name="portfolio_opt-race-cbc", daemon=True)]
+    threads: dict[str, threading.Thread] = {}
     grace = _grace(options.time_limit)
     try:
-        threads[0].start()
-        # HiGHS starts once CBC runs: writing CBC's MPS file while HiGHS's model is saved slowed both
+        start("cbc", run_cbc)
+        # the others start once CBC runs: writing CBC's MPS file while HiGHS's model is saved slowed both
         started.wait(timeout=_RACE_START_WAIT)
+        highs_at = time.monotonic() + _RACE_HIGHS_DELAY
         with cond:  # a model CBC proves at once never pays for HiGHS's process
-            cond.wait_for(lambda: "cbc" in finished, timeout=_RACE_HIGHS_DELAY)
-            while beside is not None and not beside.walked.is_set() and "cbc" not in finished:
-                cond.wait(timeout=0.01)  # the walk has the other core
-        if not _proved(box.get("cbc"), model, options) and not (beside is not None and beside.stopped):
+            while "cbc" not in finished and not any(_proved(box.get(k), model, options) for k in finished):
+                walked = beside is None or beside.walked.is_set()
+                if walked and second is not None and "cbc2" not in threads and not (beside and beside.stopped):
+                    start("cbc2", run_cbc2)  # the walk's core (or an idle one) is free
+                wait = highs_at - time.monotonic()
+                if walked and wait <= 0:
+                    break
+                cond.wait(timeout=0.01 if not walked else (None if math.isinf(wait) else wait))
+            unproved = not any(_proved(box.get(k), model, options) for k in finished)
+            if unproved and "cbc2" in threads and "cbc2" not in finished:
+                withdrawn.add("cbc2")  # HiGHS takes its core
+                for proc in procs["cbc2"]:
+                    _kill(proc)
+        if unproved and not (beside is not None and beside.stopped):
             # HiGHS's limit runs from the race's start, as CBC's does: the race ends near the caller's limit
             left = None if one.time_limit is None else max(0.01, float(one.time_limit) - (time.monotonic() - t0))
             highs_options = dataclasses.replace(one, time_limit=left)
-            threads.append(threading.Thread(
-                target=run, args=("highs", lambda: solve_highs_process(model, highs_options, on_start=register)),
-                name="portfolio_opt-race-highs", daemon=True))
-            threads[1].start()
+            start("highs", lambda: solve_highs_process(model, highs_options,
+                                                       on_start=lambda proc: register("highs", proc)))
         with cond:
             while not (any(_proved(box.get(k), model, options) for k in finished) or len(finished) == len(threads)):
-                answered = any(isinstance(box.get(k), RawSolution) for k in finished)
+                answered = any(isinstance(box.get(k), RawSolution) for k in finished if k not in withdrawn)
                 left = None if grace is None else t0 + float(options.time_limit or 0) + grace - time.monotonic()
                 if answered and left is not None and left <= 0:
                     break  # one stopped at the limit, the other is far past it
                 cond.wait(timeout=max(left, 0.01) if answered and left is not None else None)
     finally:
         order = stop_all()
-        for t in threads:
+        for t in threads.values():
             t.join()
     seconds = time.monotonic() - t0
+    ran = [k for k in ("highs", "cbc", "cbc2") if k in threads]
     winner = next((k for k in order if _proved(box.get(k), model, options)), None)
     if winner is not None:
-        other = "cbc" if winner == "highs" else "highs"
         r = box[winner]
         assert isinstance(r, RawSolution)
-        how = f"raced with {other}: {winner} first" if len(threads) == 2 else "proved before highs was started"
+        others = [_RACE_NAMES[k] + (" until highs started" if k in withdrawn else "") for k in ran if k != winner]
+        how = (f"raced with {' and '.join(others)}: {_RACE_NAMES[winner]} first" if others
+               else "proved before highs was started")
+        if "highs" not in threads and others:
+            how += "; proved before highs was started"
         return dataclasses.replace(r, seconds=seconds, message=f"{r.message}; {how}")
     # a HiGHS ended past the limit answers with its last portfolio and bound (``solve_highs_process``)
-    answers = {k: box[k] for k in ("highs", "cbc") if isinstance(box.get(k), RawSolution)}
-    if len(answers) == 2:
-        r = _better_of(model, options, answers["highs"], answers["cbc"])  # type: ignore[arg-type]
+    answers = {k: box[k] for k in ran if k not in withdrawn and isinstance(box.get(k), RawSolution)}
+    if len(answers) >= 2:
+        rs = list(answers.values())
+        r = rs[0]
+        for other in rs[1:]:
+            r = _better_of(model, options, r, other)  # type: ignore[arg-type]
         return dataclasses.replace(r, seconds=seconds)
     if len(answers) == 1:
         (name, r), = answers.items()
         assert isinstance(r, RawSolution)
-        other = "cbc" if name == "highs" else "highs"
-        why = box.get(other)
-        note = (f"raced with {other}, which failed: {why}" if other in order
-                else f"raced with {other}, ended {grace:g} s after the time limit")
+        notes = []
+        for other in (k for k in ran if k != name and k not in withdrawn):
+            why = box.get(other)
+            notes.append(f"raced with {_RACE_NAMES[other]}, which failed: {why}" if other in order
+                         else f"raced with {_RACE_NAMES[other]}, ended {grace:g} s after the time limit")
+        note = "; ".join(notes) or "the only answer of the race"
         return dataclasses.replace(r, seconds=seconds, message=f"{r.message}; {note}")
-    errors = [box.get(k) for k in ("highs", "cbc")]
-    raise SolverError("both solvers of the race failed: " + "; ".join(f"{k}: {e}" for k, e in zip(("highs", "cbc"), errors)))
+    failed = [k for k in ran if k not in withdrawn]
+    raise SolverError(("both solvers" if len(failed) == 2 else "every solver") + " of the race failed: " + "; ".join(f"{_RACE_NAMES[k]}: {box.get(k)}" for k in failed))
 
 
 def _better_of(model: CompiledModel, options: SolverOptions, a: RawSolution, b: RawSolution) -> RawSolution:

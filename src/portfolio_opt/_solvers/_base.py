@@ -62,6 +62,15 @@ class CompiledModel:
         return int(self.A.shape[0])
 
 
+def permuted(model: CompiledModel, cols: np.ndarray, rows: np.ndarray) -> CompiledModel:
+    """``model`` with its columns and rows reordered: position k is column ``cols[k]`` / row ``rows[k]``."""
+    A = model.A[rows][:, cols].tocsr()
+    A.sort_indices()
+    return dataclasses.replace(
+        model, c=model.c[cols], A=A, row_lo=model.row_lo[rows], row_hi=model.row_hi[rows],
+        col_lo=model.col_lo[cols], col_hi=model.col_hi[cols], integrality=model.integrality[cols])
+
+
 @dataclasses.dataclass(frozen=True)
 class SolverOptions:
     """Options every backend understands.
@@ -71,7 +80,8 @@ class SolverOptions:
     column vector of a feasible solution; ``msg`` sends the solver log to stderr;
     ``known_bound`` an upper bound on the optimum proven elsewhere (the optimum
     of a looser problem): a solution reaching it within ``mip_gap`` is optimal,
-    so the solver may stop there.
+    so the solver may stop there; ``second_order`` the model's columns and rows in
+    a second order, for the race's second CBC (ignored where it does not fit).
     """
 
     time_limit: float | None = None
@@ -81,6 +91,9 @@ class SolverOptions:
     msg: bool = False
     extra: tuple[tuple[str, Any], ...] = ()
     known_bound: float | None = None
+    #: ``(cols, rows)``: this model in a second order, position k being column ``cols[k]`` / row
+    #: ``rows[k]`` (the request's own order, under a canonical one): the race's second CBC solves it so
+    second_order: tuple[np.ndarray, np.ndarray] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         out = {
