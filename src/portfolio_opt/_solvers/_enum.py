@@ -123,8 +123,17 @@ def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_sta
     high = np.zeros((len(touched), k + 1))
     low[:, :k] = np.cumsum(np.minimum(D, 0.0)[:, ::-1], axis=1)[:, ::-1]
     high[:, :k] = np.cumsum(np.maximum(D, 0.0)[:, ::-1], axis=1)[:, ::-1]
+    b = base[touched]
+    # rows no set of changes can break are left out (all their sets stay feasible and none is ever compared
+    # there); of the others, column t's check reads only the rows that a set walked so far can break
+    rows = np.flatnonzero((b + high[:, 0] > hi_t) | (b + low[:, 0] < lo_t))
+    if main >= 0:
+        main = int(np.searchsorted(rows, main)) if main in rows else -1
+    D, lo_t, hi_t, narrow, low, high, b = D[rows], lo_t[rows], hi_t[rows], narrow[rows], low[rows], high[rows], b[rows]
+    can_fail = ((b[:, None] + high[:, :1] - high[:, 1:] + low[:, 1:] > hi_t[:, None])
+                | (b[:, None] + low[:, :1] - low[:, 1:] + high[:, 1:] < lo_t[:, None]))  # rows x columns
     gain = np.asarray(model.c, float)[free] * step  # what a change adds to the objective
-    act = base[touched][None, :]
+    act = b[None, :]
     loss = np.zeros(1)
     val = np.zeros(1)
     sets = np.zeros(1, dtype=np.uint64)
@@ -135,7 +144,14 @@ def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_sta
         loss = np.concatenate([loss, loss[keep] + size[free[t]]])
         val = np.concatenate([val, val[keep] + gain[t]])
         sets = np.concatenate([sets, sets[keep] | np.uint64(1 << t)])
-        ok = np.all((act + low[:, t + 1] <= hi_t) & (act + high[:, t + 1] >= lo_t), axis=1)
+        check = np.flatnonzero(can_fail[:, t])
+        if len(check) == len(rows):
+            ok = np.all((act + low[:, t + 1] <= hi_t) & (act + high[:, t + 1] >= lo_t), axis=1)
+        elif len(check):
+            a = act[:, check]
+            ok = np.all((a + low[check, t + 1] <= hi_t[check]) & (a + high[check, t + 1] >= lo_t[check]), axis=1)
+        else:
+            ok = np.ones(len(loss), dtype=bool)
         if ok.sum() >= DOMINANCE_STATES:
             a = act[ok]
             upper, lower = a.max(axis=0) + high[:, t + 1] > hi_t, a.min(axis=0) + low[:, t + 1] < lo_t
@@ -144,7 +160,8 @@ def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_sta
                 others[main] = False
             if not others.any():  # else too many groups to gain from, at a price
                 ok[ok] = undominated(a, val[ok], upper, lower, main)
-        act, loss, val, sets = act[ok], loss[ok], val[ok], sets[ok]
+        if not ok.all():
+            act, loss, val, sets = act[ok], loss[ok], val[ok], sets[ok]
         peak = max(peak, len(loss))
         work += len(loss) * (len(touched) + 1)
         if len(loss) > max_states or work > max_work or (stop is not None and stop()):
