@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -340,7 +341,6 @@ def test_the_second_cbc_gives_its_core_to_highs(monkeypatch):
         for _ in range(1000):  # the second CBC is ended when HiGHS starts (at once if it had not started yet)
             if "second" in procs:
                 break
-            import time
             time.sleep(0.01)
         ended_first.append(procs["second"].wait(timeout=10) not in (None, 0))
         return real(model, options, on_start=on_start)

@@ -638,7 +638,8 @@ def _race(model: CompiledModel, options: SolverOptions, beside: _Beside | None =
         note = "; ".join(notes) or "the only answer of the race"
         return dataclasses.replace(r, seconds=seconds, message=f"{r.message}; {note}")
     failed = [k for k in ran if k not in withdrawn]
-    raise SolverError(("both solvers" if len(failed) == 2 else "every solver") + " of the race failed: " + "; ".join(f"{_RACE_NAMES[k]}: {box.get(k)}" for k in failed))
+    who = "both solvers" if len(failed) == 2 else "every solver"
+    raise SolverError(f"{who} of the race failed: " + "; ".join(f"{_RACE_NAMES[k]}: {box.get(k)}" for k in failed))
 
 
 def _better_of(model: CompiledModel, options: SolverOptions, a: RawSolution, b: RawSolution) -> RawSolution:
