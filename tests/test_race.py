@@ -286,17 +286,23 @@ def _reorder(m, seed=5):
     return rng.permutation(m.n_cols), rng.permutation(m.n_rows)
 
 
+def _cbc_for_a_minute(procs, key):
+    """A CBC run whose process would sleep a minute: announced as CBC's are, kept in ``procs[key]``; it raises
+    once the process is ended."""
+    proc = _sleeper(60)
+    procs[key] = proc
+    _pulp._started.on_start(proc)
+    proc.wait()
+    raise po.SolverError(f"cbc exited with {proc.returncode}")
+
+
 def _cbcs(m, real, procs):
     """CBC on ``m`` itself runs a minute (its process goes to ``procs["first"]``); on any other model, ``real``."""
     def cbc(model, options, solver="cbc"):
         if model is not m:
             procs.setdefault("models", []).append(model)
             return real(model, options, solver)
-        proc = _sleeper(60)
-        procs["first"] = proc
-        _pulp._started.on_start(proc)
-        proc.wait()
-        raise po.SolverError(f"cbc exited with {proc.returncode}")
+        _cbc_for_a_minute(procs, "first")
     return cbc
 
 
@@ -328,11 +334,7 @@ def test_the_second_cbc_gives_its_core_to_highs(monkeypatch):
     procs = {}
 
     def slow(model, options, solver="cbc"):  # both CBCs would run a minute
-        proc = _sleeper(60)
-        procs["first" if model is m else "second"] = proc
-        _pulp._started.on_start(proc)
-        proc.wait()
-        raise po.SolverError(f"cbc exited with {proc.returncode}")
+        _cbc_for_a_minute(procs, "first" if model is m else "second")
 
     real = highs_mod.solve_highs_process
     ended_first = []
@@ -389,11 +391,7 @@ def test_select_hands_the_second_cbc_the_request_s_own_order(monkeypatch):
         seen.append(model)
         if len(seen) > 1:
             return real(model, options, solver)
-        proc = _sleeper(60)  # the first CBC, on the canonical order, would run a minute
-        procs["first"] = proc
-        _pulp._started.on_start(proc)
-        proc.wait()
-        raise po.SolverError(f"cbc exited with {proc.returncode}")
+        _cbc_for_a_minute(procs, "first")  # the first CBC, on the canonical order
 
     monkeypatch.setattr(_pulp, "solve_pulp", first_slow)
     monkeypatch.setattr(_solvers, "_RACE_HIGHS_DELAY", 30.0)

@@ -330,8 +330,8 @@ def _solve_canonical(problem: Problem, comp: Compiled, opts: SolverOptions, back
     pm = permuted(m, cols, rows)
     if opts.warm_start is not None:
         opts = dataclasses.replace(opts, warm_start=np.asarray(opts.warm_start, float)[cols])
-    # the race's second CBC gets the request's own order back: CBC's time moves 1-4x with the order
-    opts = dataclasses.replace(opts, second_order=(np.argsort(cols), np.argsort(rows)))
+    if backend.lower() == "race":  # its second CBC gets the request's own order: CBC's time moves 1-4x with it
+        opts = dataclasses.replace(opts, second_order=(np.argsort(cols), np.argsort(rows)))
     raw = solve(pm, opts, backend)
     if raw.x is None:
         return raw

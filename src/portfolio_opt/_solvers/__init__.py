@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import math
 import os
 import threading
 import time
@@ -584,7 +583,7 @@ def _race(model: CompiledModel, options: SolverOptions, beside: _Beside | None =
                 wait = highs_at - time.monotonic()
                 if walked and wait <= 0:
                     break
-                cond.wait(timeout=0.01 if not walked else (None if math.isinf(wait) else wait))
+                cond.wait(timeout=0.01 if not walked else wait)
             unproved = not any(_proved(box.get(k), model, options) for k in finished)
             if unproved and "cbc2" in threads and "cbc2" not in finished:
                 withdrawn.add("cbc2")  # HiGHS takes its core
