@@ -143,7 +143,10 @@ def select(
     ``tie_break="canonical"`` the model is handed to the solver in a canonical
     order (a fixed hash of the project ids, starts and constraint contents), so
     which of them comes back depends on the content of the request and on the
-    backend, never on the row order of the input or on the run.  ``tie_break="rule"`` returns,
+    backend, never on the row order of the input or on the run; except in a
+    race (``solver="race"``, as ``"auto"`` chooses for several budget or
+    capacity rows), where whichever solver proves first answers, and its second
+    CBC solves the model in the input's own order.  ``tie_break="rule"`` returns,
     on every backend,
 
     1. the one with the lowest total cost, then
