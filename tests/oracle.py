@@ -23,20 +23,56 @@ def _profile(p: dict[str, Any], key: str, dur: int) -> list[float]:
     return [float(v)] * dur
 
 
+def _score_values(spec: dict[str, Any]) -> list[float]:
+    """Each project's weighted score, as engine-spec.md defines it (weights summing to 1; min-max over all
+    candidates, a criterion equal on all of them counting 0; ``"none"``: raw, a "min" criterion negative)."""
+    scoring = spec["scoring"]
+    criteria = scoring["criteria"]
+    total_weight = sum(float(c.get("weight", 1.0)) for c in criteria.values())
+    values = [0.0] * len(spec["projects"])
+    for name, c in criteria.items():
+        xs = [float(p["scores"][name]) for p in spec["projects"]]
+        lo, hi = min(xs), max(xs)
+        up = c.get("direction", "max") == "max"
+        for k, x in enumerate(xs):
+            if scoring.get("normalize", "minmax") == "minmax":
+                v = 0.0 if hi == lo else ((x - lo) if up else (hi - x)) / (hi - lo)
+            else:
+                v = x if up else -x
+            values[k] += float(c.get("weight", 1.0)) / total_weight * v
+    return values
+
+
+def _npv(p: dict[str, Any], cost: list[float], rate: float) -> float:
+    """Σ_k (benefits_k − cost_k) / (1 + rate)^k over the offsets from the project's start."""
+    benefits = [float(b) for b in p.get("benefits", [])]
+    horizon = max(len(cost), len(benefits))
+    flows = [(benefits[k] if k < len(benefits) else 0.0) - (cost[k] if k < len(cost) else 0.0) for k in range(horizon)]
+    return sum(f / (1.0 + rate) ** k for k, f in enumerate(flows))
+
+
 def expand(spec: dict[str, Any]) -> list[dict[str, Any]]:
     T = spec.get("periods", 1)
     T = T if isinstance(T, int) else len(T)
+    objective = spec.get("objective", "value")
+    scores = _score_values(spec) if objective == "score" else None
     out = []
-    for p in spec["projects"]:
+    for k, p in enumerate(spec["projects"]):
         cost = p["cost"]
         dur = p.get("duration", len(cost) if isinstance(cost, list) else 1)
         es = p.get("earliest_start", 0)
         ls = p.get("latest_start", es)
         starts = [s for s in range(es, ls + 1) if s + dur <= T]
+        if scores is not None:
+            value = scores[k]
+        elif objective == "npv":
+            value = _npv(p, _profile(p, "cost", dur), float(spec.get("discount_rate", 0.0)))
+        else:
+            value = float(p.get("value", 0.0))
         out.append({
             "id": p["id"], "dur": dur, "cost": _profile(p, "cost", dur),
             "res": {r: _profile({"x": d}, "x", dur) for r, d in (p.get("resources") or {}).items()},
-            "value": float(p.get("value", 0.0)), "prob": float(p.get("probability", 1.0)),
+            "value": value, "prob": float(p.get("probability", 1.0)),
             "starts": starts, "mandatory": p.get("mandatory", False), "excluded": p.get("excluded", False),
             "category": p.get("category"), "requires": p.get("requires", []), "excludes": p.get("excludes", []),
         })
@@ -129,7 +165,7 @@ def all_portfolios(spec: dict[str, Any]):
 
 
 def brute_force(spec: dict[str, Any]) -> float | None:
-    """The optimal objective (objective 'value'), or None if infeasible."""
+    """The optimal objective (``value``, ``score`` or ``npv``, times probability), or None if infeasible."""
     best = -math.inf
     for v, _ in all_portfolios(spec):
         best = max(best, v)

@@ -106,6 +106,35 @@ def test_the_backend_alone_finds_the_brute_force_optimum(spec, backend):
         _check(spec, backend)
 
 
+@st.composite
+def scored_requests(draw):
+    """The requests above with the objective ``score`` (two criteria, one to minimise; min-max or raw) or
+    ``npv`` (benefit flows that may outlast the cost profile, a discount rate), times probability."""
+    spec = draw(requests())
+    projects = [dict(p) for p in spec["projects"]]
+    if draw(st.booleans()):
+        top = {c: draw(st.integers(1, 5)) for c in ("fit", "risk")}  # 1: a criterion equal on every candidate
+        for p in projects:
+            p["scores"] = {c: draw(st.integers(1, t)) for c, t in top.items()}
+        scoring = {"criteria": {"fit": {"weight": draw(st.integers(1, 4))},
+                                "risk": {"weight": draw(st.integers(1, 4)), "direction": "min"}},
+                   "normalize": draw(st.sampled_from(["minmax", "none"]))}
+        return dict(spec, projects=projects, objective="score", scoring=scoring)
+    for p in projects:
+        if draw(st.booleans()):
+            p["benefits"] = [draw(st.integers(0, 9)) for _ in range(draw(st.integers(1, 4)))]
+    return dict(spec, projects=projects, objective="npv", discount_rate=draw(st.sampled_from([0.0, 0.1])))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=scored_requests())
+def test_score_and_npv_optima_equal_brute_force(spec, backend):
+    """The objective coefficients (weights normalised, min-max over every candidate, a criterion to
+    minimise, NPV over the offsets from the start) computed by the oracle from engine-spec.md alone."""
+    _check(spec, backend)
+
+
 def test_backends_are_real():
     assert "highs" in BACKENDS and "cbc" in BACKENDS, po.available_solvers()
 
