@@ -259,6 +259,28 @@ def test_engine_scenarios_match_solving_the_changed_request():
     json.dumps(out)
 
 
+def test_a_capacity_no_candidate_uses_is_part_of_the_request():
+    """A planning system sends its usual capacities whatever the candidates: a resource no project demands
+    is checked like any other, its use reported (zero), and scenarios may change it."""
+    spec = {"version": 1, "periods": 2, "budget": 4, "resources": {"eng": 3, "ops": [1, 1]}, "projects": [
+        {"id": "A", "cost": 3, "value": 5}, {"id": "B", "cost": 2, "value": 3, "resources": {"ops": 1}}]}
+    scenarios = [{"name": "hire", "resources_add": {"eng": 2}}, {"name": "cut", "resources_add": {"eng": -3}},
+                 {"name": "set", "capacity": {"eng": [0, 1]}}, {"name": "more budget", "budget_scale": 1.25}]
+    changed = [{**spec, "resources": {"eng": 5, "ops": [1, 1]}}, {**spec, "resources": {"eng": 0, "ops": [1, 1]}},
+               {**spec, "resources": {"eng": [0, 1], "ops": [1, 1]}}, {**spec, "budget": 5}]
+    out = po.solve_spec({**spec, "analyses": {"scenarios": scenarios}})
+    assert out["objective"] == brute_force(spec) == 5 and out["resource_use"]["eng"] == [0.0, 0.0]
+    assert [e["objective"] for e in out["scenarios"]] == [brute_force(c) for c in changed] == [5, 5, 5, 8]
+    assert [e["status"] for e in out["scenarios"]] == ["optimal"] * 4
+    with pytest.raises(po.ValidationError, match="'eng'.*negative"):
+        po.solve_spec({**spec, "analyses": {"scenarios": [{"name": "x", "resources_add": {"eng": -4}}]}})
+    for bad, needle in (("many", "expected a number"), ([1, 2, 3], "3 period values"), (-1, "negative")):
+        with pytest.raises(po.ValidationError, match=f"capacity of 'eng'.*{needle}"):
+            po.solve_spec({**spec, "resources": {"eng": bad, "ops": 1}})
+    with pytest.raises(po.ValidationError, match="unknown resource 'staff'"):  # never declared: a typo
+        po.solve_spec({**spec, "analyses": {"scenarios": [{"name": "x", "resources_add": {"staff": 1}}]}})
+
+
 def test_evidence_equals_the_oracle_cost_of_keeping_the_base_decision(problem):
     res = run_scenarios(problem, [Scenario("budget -25%", budget_scale=0.75)], executor="serial")
     o = res["budget -25%"]

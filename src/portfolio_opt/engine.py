@@ -136,8 +136,13 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
     if not isinstance(resources, Mapping):
         raise ValidationError(f"field 'resources' must be an object of capacities, got {type(resources).__name__}")
     demanded = {c[4:] for c in df.columns if isinstance(c, str) and c.startswith("res_")}
-    # a capacity on a resource that no project uses cannot bind: accept it and leave it out
-    capacity = {r: v for r, v in resources.items() if r in demanded}
+    # a capacity on a resource that no project uses cannot bind, but it is part of the request: the
+    # resource gets a demand of 0 everywhere, so that its capacity is checked, its use reported and
+    # scenarios may change it (a planning system sends its usual capacities whatever the candidates)
+    idle = [r for r in resources if r not in demanded]
+    if idle:
+        df = df.assign(**{f"res_{r}": 0.0 for r in idle})
+    capacity = dict(resources)
     groups = spec.get("groups") or []
     if not isinstance(groups, list):
         raise ValidationError("field 'groups' must be a list of group objects")
