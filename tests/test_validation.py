@@ -66,6 +66,36 @@ def test_bad_project_field(field, value, needles):
     _one(spec, *needles)
 
 
+@pytest.mark.parametrize("pid,field,bad,fine", [
+    ("B", "cost", 1e30, 1e14), ("A", "cost", [100, 10**30], [100, 1e14]), ("B", "value", -2e15, -1e14),
+    ("B", "benefits", [1, 1e16], [1, 1e14]), ("A", "resources", {"eng": [1, 1e30]}, {"eng": [1, 1e14]}),
+])
+def test_amounts_too_large_for_the_solvers_are_named(pid, field, bad, fine):
+    """Finite but beyond what the solvers read as numbers (HiGHS: 1e15 the largest matrix entry, 1e20
+    infinity): refused with the project and field, where they used to fail inside HiGHS (exit 3)."""
+    spec = _spec()
+    _project(spec, pid)[field] = bad
+    _one(spec, f"'{pid}'", "res_eng" if field == "resources" else f"'{field}'", "too large")
+    ok = _spec()
+    _project(ok, pid)[field] = fine  # 1e14 is still a number
+    assert po.solve_spec(ok)["status"] in ("optimal", "infeasible")
+
+
+def test_huge_counts_and_durations_are_input_not_crashes():
+    spec = _spec()
+    _project(spec, "B")["duration"] = 10**30  # used to build a profile of that length (OverflowError)
+    _one(spec, "'B'", "'duration'", "longer than the horizon of 3")
+    out = po.solve_spec(_spec(min_projects=1e30))  # used to reach HiGHS as a bound it rejects
+    assert out["status"] == "infeasible" and "minimum number of projects" in out["diagnosis"][0]
+    assert po.solve_spec(_spec(max_projects=10**30))["status"] == "optimal"
+    for limit in ({"min_cost": 1e30}, {"min_count": 10**30}):  # beyond the category: infeasible, explained
+        out = po.solve_spec({**_spec(projects=[dict(p, category="grow") for p in _spec()["projects"]]),
+                             "groups": [{"category": "grow", **limit}]})
+        assert out["status"] == "infeasible" and "(1e+30)" in out["diagnosis"][0], out["diagnosis"]
+    for periods in (True, -0.5, "3", {"n": 3}):  # used to raise TypeError from inside the library
+        assert "'periods' must be" in _one(_spec(periods=periods), "'periods'")
+
+
 def test_profile_length_must_match_duration():
     spec = _spec()
     _project(spec, "A")["duration"] = 3

@@ -203,17 +203,22 @@ def compile_problem(problem: Problem) -> Compiled:
             a, b = proj_block(pos[con.a]), proj_block(pos[con.b])
             rows.add(np.concatenate([a, b]), np.ones(len(a) + len(b)), -math.inf, 1.0, ci)
         elif isinstance(con, CountLimit):
-            lo, hi = (con.amount, math.inf) if con.bound == "min" else (-math.inf, con.amount)
+            # a count beyond the columns means the same at N + 1 / N, within what the solvers read as finite
+            lo, hi = (min(con.amount, N + 1), math.inf) if con.bound == "min" else (-math.inf, min(con.amount, N))
             rows.add(np.arange(N), np.ones(N), lo, hi, ci)
         elif isinstance(con, GroupLimit):
             in_cat = (cats == con.category)[col_proj]
-            lo_hi = (lambda a: (a, math.inf)) if con.bound == "min" else (lambda a: (-math.inf, a))
+            # a minimum beyond what the whole category reaches means the same just past it (infeasible),
+            # within what the solvers read as finite (a minimum of 1e30 made HiGHS reject the model)
+            lo_hi = ((lambda a, top=math.inf: (min(a, top), math.inf)) if con.bound == "min"
+                     else (lambda a, top=math.inf: (-math.inf, a)))
             if con.measure == "count":
                 cols = np.flatnonzero(in_cat)
-                rows.add(cols, np.ones(len(cols)), *lo_hi(con.amount), ci)
+                rows.add(cols, np.ones(len(cols)), *lo_hi(con.amount, len(cols) + 1.0), ci)
             elif con.measure == "cost":
                 cols = np.flatnonzero(in_cat)
-                rows.add(cols, total_cost[col_proj][cols], *lo_hi(con.amount), ci)
+                vals = total_cost[col_proj][cols]
+                rows.add(cols, vals, *lo_hi(con.amount, float(vals.sum()) + 1.0), ci)
             else:  # share: Σ_cat cost - share Σ_all cost  (≤ 0 for max, ≥ 0 for min)
                 vals = total_cost[col_proj] * (in_cat.astype(float) - con.amount)
                 nz = np.flatnonzero(vals)

@@ -130,22 +130,22 @@ def _filled(cells: Sequence[Any]) -> list[int]:
     return out
 
 
-def _flat_costs(src: Mapping[Any, pd.Series], cols: Columns) -> tuple[list[list[float]], list[int]] | None:
-    """Cost profiles and durations when every cost is one finite number ≥ 0 and every duration
-    (if given) a whole number ≥ 1, read as whole columns; None otherwise (the checks per cell
-    then find and name the problems)."""
+def _flat_costs(src: Mapping[Any, pd.Series], cols: Columns, T: int) -> tuple[list[list[float]], list[int]] | None:
+    """Cost profiles and durations when every cost is one finite number ≥ 0 (at most :data:`MAX_AMOUNT`)
+    and every duration (if given) a whole number of 1 to ``T`` periods, read as whole columns; None
+    otherwise (the checks per cell then find and name the problems)."""
     cost = src[cols.cost]
     if not pd.api.types.is_numeric_dtype(cost) or pd.api.types.is_bool_dtype(cost):
         return None
     c = cost.to_numpy(dtype=float)
-    if not (np.isfinite(c).all() and (c >= 0).all()):
+    if not (np.isfinite(c).all() and (c >= 0).all() and (c <= MAX_AMOUNT).all()):
         return None
     if cols.duration in src:
         dur = src[cols.duration]
         if not pd.api.types.is_numeric_dtype(dur) or pd.api.types.is_bool_dtype(dur):
             return None
         d = dur.to_numpy(dtype=float)
-        if not (np.isfinite(d).all() and (d >= 1).all() and (d == np.floor(d)).all()):
+        if not (np.isfinite(d).all() and (d >= 1).all() and (d <= T).all() and (d == np.floor(d)).all()):
             return None
         di = d.astype(int).tolist()
     else:
@@ -158,8 +158,8 @@ _PLAIN_NUMBER = frozenset({float, int, np.float64, np.int64})
 
 def _list_costs(raw_cost: list[Any], raw_dur: list[Any] | None) -> tuple[list[list[float]], list[int]] | None:
     """Cost profiles and durations when every cost is a non-empty list (or tuple) of finite
-    numbers ≥ 0 and every duration (if given) equals its length, read at once; None otherwise
-    (the checks per cell then find and name the problems)."""
+    numbers ≥ 0 (at most :data:`MAX_AMOUNT`) and every duration (if given) equals its length, read at
+    once; None otherwise (the checks per cell then find and name the problems)."""
     if not set(map(type, raw_cost)) <= {list, tuple}:
         return None
     lengths = [len(v) for v in raw_cost]
@@ -169,7 +169,7 @@ def _list_costs(raw_cost: list[Any], raw_dur: list[Any] | None) -> tuple[list[li
     if not set(map(type, values)) <= _PLAIN_NUMBER:  # no text, no bool, no None
         return None
     arr = np.asarray(values, dtype=float)
-    if not (np.isfinite(arr).all() and (arr >= 0).all()):
+    if not (np.isfinite(arr).all() and (arr >= 0).all() and (arr <= MAX_AMOUNT).all()):
         return None
     if raw_dur is not None and lengths != raw_dur:  # durations must be given as the profile lengths
         return None
@@ -192,6 +192,22 @@ def _split_text(s: str) -> list[str]:
     sep = ";" if ";" in s else ("|" if "|" in s else None)
     parts = s.split(sep) if sep else [s]
     return [p.strip() for p in parts]
+
+
+#: a project's amounts (cost, value, benefits, resource demand) larger than this in size are refused:
+#: the solvers take 1e15 as the largest matrix entry and 1e20 as infinity, so such inputs would make
+#: them fail or answer nonsense (the amounts are better rescaled, e.g. to thousands)
+MAX_AMOUNT = 1e15
+
+
+def _too_large(values: Sequence[float]) -> float | None:
+    """The first finite value larger than :data:`MAX_AMOUNT` in size, or None."""
+    return next((v for v in values if math.isfinite(v) and abs(v) > MAX_AMOUNT), None)
+
+
+def _too_large_msg(pid: str, field: str, v: float) -> str:
+    return (f"project '{pid}': field '{field}' is too large ({v:g}; at most {MAX_AMOUNT:g} in size: "
+            "rescale the amounts, e.g. to thousands)")
 
 
 def _as_number(v: Any) -> float:
@@ -477,7 +493,7 @@ def validate_projects(
     # durations first: from the column, or the length of the cost list
     costs: list[list[float]] = []
     durations: list[int] = []
-    flat = _flat_costs(src, cols)
+    flat = _flat_costs(src, cols, T)
     if flat is None and raw_cost is not None:
         flat = _list_costs(raw_cost, raw_dur)
     if flat is not None:  # the common cases (one number or one clean list per project): no loop of checks
@@ -503,6 +519,10 @@ def validate_projects(
                 problems.append(
                     f"project '{pid}': field '{cols.duration}' must be a whole number of periods ≥ 1, got {raw_dur[k]!r}"
                 )
+            if dur is not None and dur > T:  # said here, before a profile of that length is built
+                problems.append(f"project '{pid}': field '{cols.duration}' is {dur} periods, longer than the "
+                                f"horizon of {T}")
+                dur = None
         if isinstance(c, list):
             if dur is not None and len(c) != dur:
                 problems.append(
@@ -524,6 +544,10 @@ def validate_projects(
         if bad:
             problems.append(f"project '{pid}': field '{cols.cost}' is not finite ({bad[0]})")
             prof = [v if math.isfinite(v) else 0.0 for v in prof]
+        big = _too_large(prof)
+        if big is not None:
+            problems.append(_too_large_msg(pid, cols.cost, big))
+            prof = [0.0] * len(prof)
         neg = [v for v in prof if v < 0]
         if neg:
             total = sum(prof) if isinstance(c, list) else c
@@ -534,7 +558,7 @@ def validate_projects(
     def numbers_col(name: str, default: float, lo: float | None = None, hi: float | None = None) -> list[float]:
         if name in src and pd.api.types.is_numeric_dtype(src[name]) and not pd.api.types.is_bool_dtype(src[name]):
             arr = src[name].to_numpy(dtype=float)
-            ok = np.isfinite(arr)
+            ok = np.isfinite(arr) & (np.abs(arr) <= MAX_AMOUNT)
             if lo is not None:
                 ok &= arr >= lo
             if hi is not None:
@@ -562,6 +586,10 @@ def validate_projects(
                 continue
             if not math.isfinite(x):
                 problems.append(f"project '{pid}': field '{name}' is not finite ({x})")
+                out.append(default)
+                continue
+            if abs(x) > MAX_AMOUNT:
+                problems.append(_too_large_msg(pid, name, x))
                 out.append(default)
                 continue
             if (lo is not None and x < lo) or (hi is not None and x > hi):
@@ -679,6 +707,9 @@ def validate_projects(
         if not all(math.isfinite(x) for x in b):
             problems.append(f"project '{ids[k]}': field '{cols.benefits}' is not finite")
             b = [0.0]
+        elif _too_large(b) is not None:
+            problems.append(_too_large_msg(ids[k], cols.benefits, _too_large(b)))  # type: ignore[arg-type]
+            b = [0.0]
         bens[k] = tuple(b)
 
     # resources
@@ -713,6 +744,9 @@ def validate_projects(
             if not all(math.isfinite(x) for x in prof):
                 problems.append(f"project '{ids[k]}': field '{rc}' is not finite")
                 prof = [0.0] * d
+            elif _too_large(prof) is not None:
+                problems.append(_too_large_msg(ids[k], rc, _too_large(prof)))  # type: ignore[arg-type]
+                prof = [0.0] * d
             elif any(x < 0 for x in prof):
                 problems.append(f"project '{ids[k]}': field '{rc}' is negative ({min(prof)})")
             arr[k, :d] = prof
@@ -724,7 +758,7 @@ def validate_projects(
     for c in criteria:
         if c not in src:
             continue
-        bad_missing, bad_text, bad_inf = [], [], []
+        bad_missing, bad_text, bad_inf, bad_big = [], [], [], []
         for k, v in enumerate(src[c].tolist()):
             if _is_missing(v):
                 bad_missing.append(ids[k])
@@ -736,6 +770,10 @@ def validate_projects(
                 continue
             if not math.isfinite(x):
                 bad_inf.append(ids[k])
+            elif abs(x) > MAX_AMOUNT:
+                bad_big.append(ids[k])
+        if bad_big:
+            problems.append(f"column '{c}' has values larger than {MAX_AMOUNT:g} in size (projects {_fmt_ids(bad_big)})")
         if bad_missing:
             problems.append(f"column '{c}' has {len(bad_missing)} missing value(s) (projects {_fmt_ids(bad_missing)})")
         if bad_text:

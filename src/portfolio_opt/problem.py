@@ -288,6 +288,9 @@ class Problem:
                 if periods < 1:
                     raise ValidationError(f"'periods' must be at least 1, got {periods}")
                 return _int_labels(int(periods)), int(periods)
+            if isinstance(periods, (str, bytes, Mapping)) or not isinstance(periods, Iterable):
+                raise ValidationError(
+                    f"'periods' must be a positive integer or a list of period labels, got {periods!r}")
             labels = tuple(str(p) for p in periods)
             if not labels:
                 raise ValidationError("'periods' is an empty list")
