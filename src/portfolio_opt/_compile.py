@@ -125,6 +125,13 @@ def _row(M: tuple[np.ndarray, np.ndarray, np.ndarray], t: int) -> tuple[np.ndarr
     return indices[lo:hi], data[lo:hi]
 
 
+def _reachable(amount: float, top: float) -> float:
+    """A minimum as the solvers can read it: one beyond what the solvers take as a number (1e15; HiGHS
+    rejected a model with a minimum of 1e30) becomes ``top``, just past what the row can reach, which means
+    the same (infeasible).  Others stay as given: the diagnosis's repairs read them off the rows."""
+    return min(amount, top) if amount > 1e15 else amount
+
+
 def compile_problem(problem: Problem) -> Compiled:
     """Build the MIP of ``problem`` as arrays (see the module docstring)."""
     import scipy.sparse as sp
@@ -203,14 +210,11 @@ def compile_problem(problem: Problem) -> Compiled:
             a, b = proj_block(pos[con.a]), proj_block(pos[con.b])
             rows.add(np.concatenate([a, b]), np.ones(len(a) + len(b)), -math.inf, 1.0, ci)
         elif isinstance(con, CountLimit):
-            # a count beyond the columns means the same at N + 1 / N, within what the solvers read as finite
-            lo, hi = (min(con.amount, N + 1), math.inf) if con.bound == "min" else (-math.inf, min(con.amount, N))
+            lo, hi = (_reachable(con.amount, N + 1), math.inf) if con.bound == "min" else (-math.inf, con.amount)
             rows.add(np.arange(N), np.ones(N), lo, hi, ci)
         elif isinstance(con, GroupLimit):
             in_cat = (cats == con.category)[col_proj]
-            # a minimum beyond what the whole category reaches means the same just past it (infeasible),
-            # within what the solvers read as finite (a minimum of 1e30 made HiGHS reject the model)
-            lo_hi = ((lambda a, top=math.inf: (min(a, top), math.inf)) if con.bound == "min"
+            lo_hi = ((lambda a, top=math.inf: (_reachable(a, top), math.inf)) if con.bound == "min"
                      else (lambda a, top=math.inf: (-math.inf, a)))
             if con.measure == "count":
                 cols = np.flatnonzero(in_cat)
