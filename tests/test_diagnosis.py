@@ -298,3 +298,17 @@ def test_feasible_problem_has_an_empty_diagnosis():
     problem = po.problem_from_spec({"version": 1, "budget": 5, "projects": [{"id": "A", "cost": 4, "value": 1}]})
     d = po.diagnose(problem)
     assert d.conflict == () and d.repairs == () and d.messages == []
+
+
+def test_a_minimum_beyond_reach_is_repaired_by_its_whole_excess():
+    """The repair reads the minimum off the compiled row: it must stay the request's amount (3 'run' projects
+    wanted, none selectable: lower it by 3 to 0, confirmed), and one beyond what solvers read as a number
+    (1e30) is still explained rather than failing inside HiGHS."""
+    spec = {"version": 1, "periods": 1, "budget": 10, "groups": [{"category": "run", "min_count": 3}], "projects": [
+        {"id": "A", "cost": 1, "value": 1, "category": "run", "excluded": True},
+        {"id": "B", "cost": 1, "value": 1, "category": "grow"}]}
+    out = po.solve_spec(spec)
+    assert out["status"] == "infeasible" and brute_force(spec) is None
+    assert out["diagnosis"][-1].endswith("lower the minimum number of 'run' projects (3) by 3 to 0"), out["diagnosis"]
+    huge = {**spec, "groups": [{"category": "run", "min_count": 1e30}]}
+    assert po.solve_spec(huge)["diagnosis"][0].startswith("the minimum number of 'run' projects (1e+30)")
