@@ -32,6 +32,7 @@ from .constraints import (
     Mandatory,
     Requires,
 )
+from .data import MAX_AMOUNT
 from .problem import Problem
 
 
@@ -126,10 +127,10 @@ def _row(M: tuple[np.ndarray, np.ndarray, np.ndarray], t: int) -> tuple[np.ndarr
 
 
 def _reachable(amount: float, top: float) -> float:
-    """A minimum as the solvers can read it: one beyond what the solvers take as a number (1e15; HiGHS
+    """A minimum as the solvers can read it: one beyond what the solvers take as a number (MAX_AMOUNT; HiGHS
     rejected a model with a minimum of 1e30) becomes ``top``, just past what the row can reach, which means
     the same (infeasible).  Others stay as given: the diagnosis's repairs read them off the rows."""
-    return min(amount, top) if amount > 1e15 else amount
+    return min(amount, top) if amount > MAX_AMOUNT else amount
 
 
 def compile_problem(problem: Problem) -> Compiled:

@@ -707,8 +707,8 @@ def validate_projects(
         if not all(math.isfinite(x) for x in b):
             problems.append(f"project '{ids[k]}': field '{cols.benefits}' is not finite")
             b = [0.0]
-        elif _too_large(b) is not None:
-            problems.append(_too_large_msg(ids[k], cols.benefits, _too_large(b)))  # type: ignore[arg-type]
+        elif (big := _too_large(b)) is not None:
+            problems.append(_too_large_msg(ids[k], cols.benefits, big))
             b = [0.0]
         bens[k] = tuple(b)
 
@@ -744,8 +744,8 @@ def validate_projects(
             if not all(math.isfinite(x) for x in prof):
                 problems.append(f"project '{ids[k]}': field '{rc}' is not finite")
                 prof = [0.0] * d
-            elif _too_large(prof) is not None:
-                problems.append(_too_large_msg(ids[k], rc, _too_large(prof)))  # type: ignore[arg-type]
+            elif (big := _too_large(prof)) is not None:
+                problems.append(_too_large_msg(ids[k], rc, big))
                 prof = [0.0] * d
             elif any(x < 0 for x in prof):
                 problems.append(f"project '{ids[k]}': field '{rc}' is negative ({min(prof)})")
