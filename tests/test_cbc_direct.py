@@ -11,12 +11,16 @@ CBC is missing.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from oracle import feasible, value_of
 
+import portfolio_opt as po
 from portfolio_opt._solvers import _pulp as P
 from portfolio_opt._solvers import solve
 from portfolio_opt._solvers._base import CompiledModel, SolverOptions, Status
@@ -400,16 +404,11 @@ def test_cbc_proves_the_sample_portfolio_optimum_under_a_larger_budget(cbc):
     """The sample portfolio with every budget figure x1.05, through the engine (canonical order).
 
     CBC 2.10.3 (PuLP 3's) with its Gomory cuts off reported 62,963.5 as *optimal* here, 14.3 below the
-    optimum, 62,977.8, that HiGHS and CBC with its default cuts prove (and with the cuts reduced to knapsack
-    covers and cliques it did the same on generated portfolios): faster CBC settings were measured and
-    rejected for that (benchmarks/README.md, thirteenth session). This fails if they are passed to CBC.
+    optimum, 62,977.8, that HiGHS and CBC with its default cuts prove; with its cuts reduced to knapsack
+    covers and cliques it did the same on generated portfolios (not this one). Both settings were faster and
+    were rejected for that (benchmarks/README.md, thirteenth session). This fails, with PuLP 3, if Gomory
+    cuts are turned off again.
     """
-    import json
-    from pathlib import Path
-
-    import portfolio_opt as po
-    from oracle import feasible, value_of
-
     spec = json.loads((Path(__file__).resolve().parents[1] / "data" / "samples" / "spec.json").read_text())
     spec["budget"] = {k: ([1.05 * b for b in v] if isinstance(v, list) else 1.05 * v) for k, v in spec["budget"].items()}
     answers = {}
