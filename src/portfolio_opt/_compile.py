@@ -133,6 +133,11 @@ def _reachable(amount: float, top: float) -> float:
     return min(amount, top) if amount > MAX_AMOUNT else amount
 
 
+def _limits(bound: str, amount: float, top: float = math.inf) -> tuple[float, float]:
+    """A row's ``(lo, hi)`` for a ``"min"`` or ``"max"`` ``amount`` (``top``: what the row can reach)."""
+    return (_reachable(amount, top), math.inf) if bound == "min" else (-math.inf, amount)
+
+
 def compile_problem(problem: Problem) -> Compiled:
     """Build the MIP of ``problem`` as arrays (see the module docstring)."""
     import scipy.sparse as sp
@@ -211,23 +216,20 @@ def compile_problem(problem: Problem) -> Compiled:
             a, b = proj_block(pos[con.a]), proj_block(pos[con.b])
             rows.add(np.concatenate([a, b]), np.ones(len(a) + len(b)), -math.inf, 1.0, ci)
         elif isinstance(con, CountLimit):
-            lo, hi = (_reachable(con.amount, N + 1), math.inf) if con.bound == "min" else (-math.inf, con.amount)
-            rows.add(np.arange(N), np.ones(N), lo, hi, ci)
+            rows.add(np.arange(N), np.ones(N), *_limits(con.bound, con.amount, N + 1), ci)
         elif isinstance(con, GroupLimit):
             in_cat = (cats == con.category)[col_proj]
-            lo_hi = ((lambda a, top=math.inf: (_reachable(a, top), math.inf)) if con.bound == "min"
-                     else (lambda a, top=math.inf: (-math.inf, a)))
             if con.measure == "count":
                 cols = np.flatnonzero(in_cat)
-                rows.add(cols, np.ones(len(cols)), *lo_hi(con.amount, len(cols) + 1.0), ci)
+                rows.add(cols, np.ones(len(cols)), *_limits(con.bound, con.amount, len(cols) + 1.0), ci)
             elif con.measure == "cost":
                 cols = np.flatnonzero(in_cat)
                 vals = total_cost[col_proj][cols]
-                rows.add(cols, vals, *lo_hi(con.amount, float(vals.sum()) + 1.0), ci)
+                rows.add(cols, vals, *_limits(con.bound, con.amount, float(vals.sum()) + 1.0), ci)
             else:  # share: Σ_cat cost - share Σ_all cost  (≤ 0 for max, ≥ 0 for min)
                 vals = total_cost[col_proj] * (in_cat.astype(float) - con.amount)
                 nz = np.flatnonzero(vals)
-                rows.add(nz, vals[nz], *lo_hi(0.0), ci)
+                rows.add(nz, vals[nz], *_limits(con.bound, 0.0), ci)
         else:  # pragma: no cover - the Constraint union is closed
             raise TypeError(f"unknown constraint {con!r}")
 
