@@ -41,8 +41,10 @@ _RACING_ALLOWED = _solvers.racing_allowed
 
 @pytest.fixture(autouse=True)
 def two_cores(monkeypatch):
-    """Racing (and so the race beside the walk) allowed, as on the 2-core machines this runs on."""
+    """Racing (and so the race beside the walk) allowed, as on the 2-core machines this runs on; no walk
+    before the LP (``_fixing.TINY_COLUMNS``: it would prove these 14-column models before the race could start)."""
     monkeypatch.setattr(_solvers, "racing_allowed", lambda: True)
+    monkeypatch.setattr(_fixing, "TINY_COLUMNS", 0)
 
 
 def _walk_gives_up(monkeypatch):

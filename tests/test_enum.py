@@ -50,8 +50,11 @@ def lp(m: CompiledModel) -> tuple[float, np.ndarray, np.ndarray, float]:
     return U, r, np.where(r > 0, m.col_hi, m.col_lo).astype(float), absolute_tolerance(m) + 1e-12 * scale
 
 
-def test_walk_finds_the_best_portfolio_within_its_loss_budget():
-    """For any multipliers, the walk's portfolio is feasible and as good as every one worth U - budget or more."""
+@pytest.mark.parametrize("dense", [True, False])
+def test_walk_finds_the_best_portfolio_within_its_loss_budget(dense, monkeypatch):
+    """For any multipliers, the walk's portfolio is feasible and as good as every one worth U - budget or more,
+    with the matrix read dense (small models) or sparse (``_enum.DENSE_ENTRIES``)."""
+    monkeypatch.setattr(_enum, "DENSE_ENTRIES", 10**9 if dense else 0)
     rng = np.random.default_rng(3)
     checked = 0
     for m in models(5, 40):
@@ -116,6 +119,39 @@ def test_an_optimal_incumbent_is_proven_without_a_better_portfolio():
         assert float(m.c @ out.x + m.offset) == pytest.approx(vals.max(), abs=1e-9)
         seen += 1
     assert seen >= 15
+
+
+def test_tiny_models_are_walked_without_an_lp(monkeypatch):
+    """Up to ``TINY_COLUMNS`` columns one walk with zero multipliers and a greedy (or the warm start's) bound
+    proves the optimum before any LP; where it cannot (no greedy portfolio, infeasible, too much work) the LP's
+    path answers as before."""
+    from portfolio_opt._solvers import _highs
+
+    lps = []
+    real = _highs.lp_duals
+    monkeypatch.setattr(_highs, "lp_duals", lambda *a, **k: lps.append(1) or real(*a, **k))
+    tiny = fallback = 0
+    for k, m in enumerate(models(31, 90, n=10)):
+        X, vals = all_feasible(m)
+        warm = X[np.argmin(vals)] if len(X) and k % 2 else None
+        before = len(lps)
+        out = _fixing.solve_fixed(m, SolverOptions(warm_start=warm), lambda mm, o: pytest.fail("no round expected"))
+        if out.raw is not None and "without an LP" in out.raw.message:
+            tiny += 1
+            assert len(lps) == before, "an LP after the walk proved the optimum"
+            assert len(X) and out.raw.status.value == "optimal"
+            assert _fixing.feasible(m, out.raw.x)
+            assert out.raw.objective == pytest.approx(vals.max(), abs=1e-9) == float(m.c @ out.raw.x + m.offset)
+        else:
+            fallback += 1
+            assert len(lps) == before + 1  # the LP's path, as before
+            if out.raw is not None:
+                assert out.raw.objective == pytest.approx(vals.max(), abs=1e-9)
+    assert tiny >= 60 and fallback >= 1, (tiny, fallback)
+    m = next(models(31, 1, n=_fixing.TINY_COLUMNS + 1))
+    before = len(lps)
+    _fixing.solve_fixed(m, SolverOptions(), lambda mm, o: pytest.fail("no round expected"))
+    assert len(lps) == before + 1  # one column too many: the LP first
 
 
 def test_a_walk_too_large_gives_up(monkeypatch):

@@ -178,6 +178,45 @@ def _list_costs(raw_cost: list[Any], raw_dur: list[Any] | None) -> tuple[list[li
     return [flat[e - d:e] for e, d in zip(ends, lengths)], lengths
 
 
+def _clean_profiles(raw: list[Any], durations: list[int]) -> list[list[float]] | None:
+    """Per-period amounts (a resource's demand) when every cell is a plain number ≥ 0 (the same in
+    each period of the project) or a list of them as long as the project lasts, all finite and at most
+    :data:`MAX_AMOUNT`, read at once; None otherwise (the checks per cell then find and name the problems).
+
+    Examples
+    --------
+    >>> _clean_profiles([2, 1.5], [2, 1]), _clean_profiles([[1, 2], (3,)], [2, 1])
+    ([[2.0, 2.0], [1.5]], [[1.0, 2.0], [3.0]])
+    >>> _clean_profiles([2, None], [1, 1]), _clean_profiles([[1, 2]], [3]), _clean_profiles([-1], [1])
+    (None, None, None)
+    """
+    if set(map(type, raw)) <= _PLAIN_NUMBER:
+        arr = np.asarray(raw, dtype=float)
+        if not (np.isfinite(arr).all() and (arr >= 0).all() and (arr <= MAX_AMOUNT).all()):
+            return None
+        return [[v] * d for v, d in zip(arr.tolist(), durations)]
+    lists = _list_costs(raw, durations)
+    return None if lists is None else lists[0]
+
+
+def _padded(profiles: list[list[float]], width: int) -> np.ndarray:
+    """The profiles as rows of an array ``width`` wide, zero-padded (row k: columns 0 .. len(profiles[k]) - 1).
+
+    Examples
+    --------
+    >>> _padded([[1.0], [2.0, 3.0]], 3).tolist()
+    [[1.0, 0.0, 0.0], [2.0, 3.0, 0.0]]
+    """
+    n = len(profiles)
+    out = np.zeros((n, width))
+    if n:  # every profile at once
+        lens = np.fromiter(map(len, profiles), dtype=np.intp, count=n)
+        cols_of = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        out[np.repeat(np.arange(n), lens), cols_of] = np.fromiter(
+            (x for p in profiles for x in p), dtype=float, count=int(lens.sum()))
+    return out
+
+
 def _split_text(s: str) -> list[str]:
     s = s.strip()
     if s.startswith("[") and s.endswith("]"):
@@ -722,9 +761,15 @@ def validate_projects(
         if not rname:
             problems.append(f"column '{rc}': resource name is empty after the prefix '{cols.resource_prefix}'")
             continue
+        raw_res = src[rc].tolist()
+        clean = _clean_profiles(raw_res, durations)
+        if clean is not None:  # the common cases: no loop of checks
+            resources[rname] = _padded(clean, maxdur)
+            res_tuples[rname] = [tuple(prof) for prof in clean]
+            continue
         arr = np.zeros((n, maxdur))
         tuples = []
-        for k, v in enumerate(src[rc].tolist()):
+        for k, v in enumerate(raw_res):
             d = durations[k]
             if _is_missing(v):
                 tuples.append((0.0,) * d)
@@ -819,12 +864,7 @@ def validate_projects(
             frame[c] = list(src[c])
     for c in criteria:
         frame[c] = [float(_as_number(v)) for v in src[c].tolist()]
-    cost = np.zeros((n, maxdur))
-    if n:  # every profile at once: row k, columns 0 .. len(costs[k]) - 1
-        lens = np.fromiter(map(len, costs), dtype=np.intp, count=n)
-        cols_of = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
-        cost[np.repeat(np.arange(n), lens), cols_of] = np.fromiter(
-            (x for p in costs for x in p), dtype=float, count=int(lens.sum()))
+    cost = _padded(costs, maxdur)
     cost.setflags(write=False)
     for a in resources.values():
         a.setflags(write=False)

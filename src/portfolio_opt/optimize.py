@@ -88,7 +88,8 @@ def select(
         12 such rows) first has its LP relaxation solved by
         HiGHS, which may prove the optimum on its own (Lagrangian
         enumeration; ``result.solver.name`` is then ``"highs"`` and the
-        message says so) or fix most columns before the backend runs (see
+        message says so; up to 24 columns a walk without the LP comes
+        first) or fix most columns before the backend runs (see
         the README's "Solvers").
     time_limit : float, optional
         Seconds; a run stopped at the limit with a solution has status

@@ -21,6 +21,7 @@ from ._solvers._base import Status
 from .constraints import (
     BudgetLimit,
     CapacityLimit,
+    Constraint,
     CountLimit,
     Excludes,
     ForcedOut,
@@ -74,12 +75,20 @@ def resource_profile(problem: Problem, starts: np.ndarray) -> dict[str, np.ndarr
 
 
 def _profile(demand: np.ndarray, starts: np.ndarray, T: int) -> np.ndarray:
-    out = np.zeros(T)
-    for p in np.flatnonzero(starts >= 0):
-        s = int(starts[p])
-        k = min(demand.shape[1], T - s)
-        out[s : s + k] += demand[p, :k]
-    return out
+    """Sum over the selected projects p of ``demand[p, t - starts[p]]`` in each period t < T.
+
+    One ``bincount`` over every (project, offset) pair: adds in project order within each period, as
+    the loop over projects it replaced (0.16 s at 30,000 selected projects).
+
+    Examples
+    --------
+    >>> _profile(np.array([[1.0, 2.0], [5.0, 0.0], [4.0, 4.0]]), np.array([0, -1, 1]), 3).tolist()
+    [1.0, 6.0, 4.0]
+    """
+    sel = np.flatnonzero(starts >= 0)
+    t = starts[sel].astype(np.intp)[:, None] + np.arange(demand.shape[1])  # the period of each offset
+    inside = t < T
+    return np.bincount(t[inside], weights=demand[sel][inside], minlength=T)
 
 
 def check_portfolio(problem: Problem, starts: Mapping[str, int] | pd.Series | np.ndarray) -> list[str]:
@@ -113,7 +122,6 @@ def check_portfolio(problem: Problem, starts: Mapping[str, int] | pd.Series | np
     bad = np.flatnonzero(sel & ((st < es) | (st > ls)))
     for p in bad:
         msgs.append(f"project '{f.index[p]}' starts in period {st[p]}, outside its window {es[p]}..{ls[p]}")
-    pos = {pid: k for k, pid in enumerate(f.index)}
     spend = spend_profile(problem, st)
     use = resource_profile(problem, st)
     tc = f["total_cost"].to_numpy(float)
@@ -127,32 +135,37 @@ def check_portfolio(problem: Problem, starts: Mapping[str, int] | pd.Series | np
     def under(x: float, lim: float) -> bool:
         return x < lim - _TOL * max(1.0, abs(lim))
 
+    def on(*pids: str) -> list[bool]:  # whether each project is selected (the ids are unique)
+        return [bool(sel[f.index.get_loc(pid)]) for pid in pids]
+
+    def say(c: Constraint, text: str) -> None:  # described only when broken: at 100,000 candidates
+        msgs.append(f"{c.describe(labels)}: {text}")  # thousands of pairs are checked
+
     for c in problem.constraints:
-        d = c.describe(labels)
         if isinstance(c, BudgetLimit):
             x = total if c.period is None else float(spend[c.period])
             if over(x, c.amount):
-                msgs.append(f"{d}: spend {x:,.6g} exceeds {c.amount:,.6g}")
+                say(c, f"spend {x:,.6g} exceeds {c.amount:,.6g}")
         elif isinstance(c, CapacityLimit):
             x = float(use[c.resource][c.period])
             if over(x, c.amount):
-                msgs.append(f"{d}: use {x:,.6g} exceeds {c.amount:,.6g}")
+                say(c, f"use {x:,.6g} exceeds {c.amount:,.6g}")
         elif isinstance(c, Mandatory):
-            if not sel[pos[c.project]]:
-                msgs.append(f"{d}: '{c.project}' is not selected")
+            if not on(c.project)[0]:
+                say(c, f"'{c.project}' is not selected")
         elif isinstance(c, ForcedOut):
-            if sel[pos[c.project]]:
-                msgs.append(f"{d}: '{c.project}' is selected")
+            if on(c.project)[0]:
+                say(c, f"'{c.project}' is selected")
         elif isinstance(c, Requires):
-            if sel[pos[c.project]] and not sel[pos[c.required]]:
-                msgs.append(f"{d}: '{c.project}' is selected without '{c.required}'")
+            if on(c.project, c.required) == [True, False]:
+                say(c, f"'{c.project}' is selected without '{c.required}'")
         elif isinstance(c, Excludes):
-            if sel[pos[c.a]] and sel[pos[c.b]]:
-                msgs.append(f"{d}: both are selected")
+            if all(on(c.a, c.b)):
+                say(c, "both are selected")
         elif isinstance(c, CountLimit):
             k = int(sel.sum())
             if (c.bound == "min" and k < c.amount) or (c.bound == "max" and k > c.amount):
-                msgs.append(f"{d}: {k} selected")
+                say(c, f"{k} selected")
         elif isinstance(c, GroupLimit):
             in_cat = sel & (cats == c.category)
             if c.measure == "count":
@@ -164,7 +177,7 @@ def check_portfolio(problem: Problem, starts: Mapping[str, int] | pd.Series | np
                 if c.bound == "min" and total == 0:
                     x = c.amount  # an empty portfolio meets a share (0 ≥ share·0)
             if (c.bound == "min" and under(x, c.amount)) or (c.bound == "max" and over(x, c.amount)):
-                msgs.append(f"{d}: the portfolio has {x:,.6g}")
+                say(c, f"the portfolio has {x:,.6g}")
     return msgs
 
 

@@ -53,6 +53,9 @@ GROWTH = 3.0
 #: equality has integer coefficients summing to at most NARROW_ROW in absolute value
 DOMINANCE_STATES = 64
 NARROW_ROW = 64
+#: a model of at most this many matrix entries (rows times columns) is walked on a dense copy of its matrix:
+#: scipy's column slicing took 0.3-0.4 ms of a 0.7 ms walk of mknap1-1 (6 columns, 10 rows)
+DENSE_ENTRIES = 20_000
 
 
 @dataclasses.dataclass
@@ -103,14 +106,20 @@ def walk(model: CompiledModel, r: np.ndarray, p: np.ndarray, gap: float, max_sta
     free = free[np.argsort(-size[free], kind="stable")]  # the costly changes first: most sets die early
     lo, hi = np.asarray(model.row_lo, float), np.asarray(model.row_hi, float)
     base = model.A @ p if base is None else base
-    sub = model.A[:, free].tocsr()
-    touched = np.flatnonzero(np.diff(sub.indptr) > 0)
+    if model.n_rows * model.n_cols <= DENSE_ENTRIES:  # sparse slicing costs more than the whole walk here
+        sub = model.A.toarray()[:, free]
+        touched = np.flatnonzero(np.any(sub != 0, axis=1))
+        sub = sub[touched]
+    else:
+        sub = model.A[:, free].tocsr()
+        touched = np.flatnonzero(np.diff(sub.indptr) > 0)
+        sub = sub[touched].toarray()
     rest = np.ones(len(lo), dtype=bool)
     rest[touched] = False
     if np.any(base[rest] > hi[rest] + _TOL) or np.any(base[rest] < lo[rest] - _TOL):
         return None, k, 1, 0.0  # the LP-preferred values break a row that no walked column touches
     step = 1.0 - 2.0 * p[free]  # a change moves the column from p to 1 - p
-    D = sub[touched].toarray() * step  # rows x columns: the activity change of each column
+    D = sub * step  # rows x columns: the activity change of each column
     lo_t, hi_t = lo[touched] - _TOL, hi[touched] + _TOL
     # the sets are compared (:func:`undominated`) on the widest one-sided row by order, on the others by
     # equality: only worth it where those others take few values (requires, excludes, counts)

@@ -83,6 +83,12 @@ BESIDE_COLUMNS = 100
 #: 69; its LP bound was 4.7-18 % from a greedy portfolio, where the LP and the greedy cost 3-6 % of a
 #: solve in a batch)
 ENUM_KNAPSACK_ROWS = 12
+#: a 0-1 model of at most this many columns is first walked without an LP (:func:`_walked_without_lp`):
+#: on mknap1-1 to -4 (6-20 columns, 10 rows) select's solve took 1.4-3.3 ms so, against 3.5-4.6 ms for the
+#: LP (1.3 ms of it), the greedy and the walk (``benchmarks/README.md``); mknap1-5 (28 columns) took 10 ms
+TINY_COLUMNS = 24
+#: ... and gives up (the LP's path follows) after this much work (partial sets times rows, as ``_enum.MAX_WORK``)
+TINY_WORK = 30_000
 #: the exact round is run only when it frees at most this share of the columns
 MAX_FREE_SHARE = 0.5
 #: the core round's size: this share of the columns, at least CORE_MIN
@@ -275,6 +281,10 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
     enum_from = _enum_from(highs_backend)
     if not (walks_small(model, highs_backend) if model.n_cols < FIX_COLUMNS else eligible(model)):
         return Outcome(None, 0.0)  # solved whole, as such models always were
+    if enum_from <= model.n_cols <= TINY_COLUMNS:
+        tiny = _walked_without_lp(model, options, t0)
+        if tiny is not None:
+            return Outcome(tiny, spent(), tiny.message)
     from ._highs import lp_duals
 
     cap = None if options.time_limit is None else min(float(options.time_limit),
@@ -414,6 +424,54 @@ def _enumerated(model: CompiledModel, U: float, r: np.ndarray, value: np.ndarray
             f"within a loss of {found.gap:.6g} ({found.states:,} partial sets at most): proven optimal "
             "without the MIP backend")
     return RawSolution(status=Status.OPTIMAL, x=found.x, objective=v, bound=v, solver="highs",
+                       version=highs_version(), seconds=time.monotonic() - t0, message=note)
+
+
+def _walked_without_lp(model: CompiledModel, options: SolverOptions, t0: float) -> RawSolution | None:
+    """The proven optimum of a tiny 0-1 model by one walk (:func:`._enum.walk`) with zero multipliers, or None.
+
+    With ``y = 0`` the Lagrangian bound is the sum of the positive values and a
+    change of column j costs ``|c_j|`` of it: every portfolio better than a
+    greedy one (by value) loses less than ``U - z`` and is listed, or one that
+    dominates it.  No LP is solved: on models of :data:`TINY_COLUMNS` columns
+    or fewer HiGHS's LP cost more than the whole walk.  None when there is no
+    greedy portfolio or the walk outgrows :data:`TINY_WORK`.
+
+    Examples
+    --------
+    Items worth 3, 4 and 2, weights 1, 2 and 2, capacity 3: the first two.
+
+    >>> import scipy.sparse as sp
+    >>> m = CompiledModel(c=np.array([3.0, 4.0, 2.0]), A=sp.csr_matrix([[1.0, 2.0, 2.0]]),
+    ...                   row_lo=np.array([-np.inf]), row_hi=np.array([3.0]), col_lo=np.zeros(3),
+    ...                   col_hi=np.ones(3), integrality=np.ones(3, dtype=np.int32))
+    >>> r = _walked_without_lp(m, SolverOptions(), time.monotonic())
+    >>> r.status.value, r.objective, r.x.tolist()
+    ('optimal', 7.0, [1.0, 1.0, 0.0])
+    """
+    from ._enum import MAX_STATES, walk
+
+    U, r, value, margin = _bound_terms(model, np.zeros(model.n_rows))
+    best = greedy(model, np.zeros(model.n_cols), r)
+    warm = _feasible_start(model, options)
+    if warm is not None and (best is None or model.c @ warm > model.c @ best):
+        best = warm
+    if best is None:
+        return None
+    z = float(model.c @ best + model.offset)
+    gap = U - z + margin
+    out = walk(model, r, value, gap, MAX_STATES, TINY_WORK)
+    if out is None:
+        return None
+    x, walked, peak, _ = out
+    if x is not None and feasible(model, x) and float(model.c @ x + model.offset) > z:
+        best, z = x, float(model.c @ x + model.offset)
+    from ._highs import highs_version
+
+    note = (f"Lagrangian enumeration without an LP (zero multipliers): {walked:,} of {model.n_cols:,} columns walked within a loss of "
+            f"{gap:.6g} of the sum of the positive values ({peak:,} partial sets at most): "
+            "proven optimal without the MIP backend")
+    return RawSolution(status=Status.OPTIMAL, x=best, objective=z, bound=z, solver="highs",
                        version=highs_version(), seconds=time.monotonic() - t0, message=note)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ _scheduler_threads: int | None = None  # the thread count of the process' HiGHS 
 _scheduler_lock = threading.Lock()  # solves on several threads of one process (a thread or Dask executor)
 
 
+@functools.lru_cache(maxsize=1)
 def highs_version() -> str:
     import highspy
 
