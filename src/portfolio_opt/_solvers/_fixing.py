@@ -84,7 +84,7 @@ BESIDE_COLUMNS = 100
 #: solve in a batch)
 ENUM_KNAPSACK_ROWS = 12
 #: a 0-1 model of at most this many columns is first walked without an LP (:func:`_walked_without_lp`):
-#: on mknap1-1 to -4 (6-20 columns, 10 rows) select's solve took 1.4-3.3 ms so, against 3.5-4.6 ms for the
+#: on mknap1-1 to -4 (6-20 columns, 10 rows) select's solve took 1.4-3.3 ms, against 3.5-4.6 ms for the
 #: LP (1.3 ms of it), the greedy and the walk (``benchmarks/README.md``); mknap1-5 (28 columns) took 10 ms
 TINY_COLUMNS = 24
 #: ... and gives up (the LP's path follows) after this much work (partial sets times rows, as ``_enum.MAX_WORK``)
