@@ -341,3 +341,26 @@ def test_module_constants_are_sane():
     assert optimize.TIE_ENUMERATION_LIMIT >= 1
     assert alt_mod.DEFAULT_K == 5 and alt_mod.DEFAULT_LIMIT >= alt_mod.DEFAULT_K
     assert math.isclose(optimize._tol([1.0, -2.0]), 3e-9)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_a_huge_value_elsewhere_does_not_make_unequal_portfolios_tie(solver):
+    """One project worth -1.5e10 (which no good portfolio takes) must not widen "equal objective": with a
+    tolerance on every coefficient (15 here), the rule returned the empty portfolio (0) as the optimum over
+    A (10), and the ranking put 0 first."""
+    import pandas as pd
+
+    df = pd.DataFrame({"id": ["A", "Z"], "cost": [5, 1e9], "value": [10, -1.5e10]})
+    p = po.Problem.from_frame(df, budget=5)
+    r = po.select(p, solver=solver, tie_break="rule")
+    assert r.status.value == "optimal" and r.objective == 10.0 and r.selected_ids == ["A"]
+    ranked = alternatives(p, k=3, solver=solver)
+    assert [(a.objective, a.selected) for a in ranked] == [(10.0, ("A",)), (0.0, ())]
+    assert [a.selected for a in alternatives(p, within=0.0, solver=solver)] == [("A",)]
+    # the fuzz's request: NPVs 11.94 and 0 beside one of -1.5e10; best first, rank 1 optimal
+    spec = {"projects": [{"id": "Ä0", "cost": 0, "benefits": [1.5, 9.0, 5.0, 7.5]}, {"id": "proj-1", "cost": 0},
+                         {"id": "P5", "cost": 15000000000}], "objective": "npv", "discount_rate": 0.5}
+    q = po.problem_from_spec(spec)
+    objectives = [a.objective for a in alternatives(q, k=3, solver=solver)]
+    assert objectives == sorted(objectives, reverse=True) and objectives[0] == pytest.approx(
+        po.select(q, solver=solver).objective)

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 import portfolio_opt as po
 from test_fixing import all_feasible, random_model, single_budget_portfolio
 from portfolio_opt._solvers import CompiledModel, SolverOptions, _enum, _fixing, available_backends, no_fixing
-from portfolio_opt._solvers._base import absolute_tolerance
+from portfolio_opt._solvers._base import rounding_tolerance
 
 pytestmark = pytest.mark.skipif("highs" not in available_backends(), reason="needs HiGHS")
 
@@ -47,7 +47,7 @@ def lp(m: CompiledModel) -> tuple[float, np.ndarray, np.ndarray, float]:
     out = lp_duals(m, SolverOptions())
     assert out is not None
     U, r, scale = _fixing.lagrangian(m, out[1])
-    return U, r, np.where(r > 0, m.col_hi, m.col_lo).astype(float), absolute_tolerance(m) + 1e-12 * scale
+    return U, r, np.where(r > 0, m.col_hi, m.col_lo).astype(float), rounding_tolerance(m) + 1e-12 * scale
 
 
 @pytest.mark.parametrize("dense", [True, False])

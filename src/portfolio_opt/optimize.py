@@ -353,8 +353,35 @@ def _deadline(time_limit: float | None, t0: float) -> float | None:
 
 
 def _tol(values: np.ndarray) -> float:
-    """Two portfolio totals closer than this are equal (float sums in another order differ by ~1e-15)."""
+    """A margin for what a solver may let through: 1e-9 of the sum of every absolute value (its tolerances
+    scale with the model's).  To decide whether two portfolios are equally good, :func:`_tie_tol`."""
     return 1e-9 * max(1.0, float(np.abs(values).sum()))
+
+
+def _tie_tol(values: np.ndarray, *selections: np.ndarray) -> float:
+    """Two portfolio totals closer than this are equal: 1e-9 of the larger sum of absolute terms of the given
+    portfolios (float sums in another order differ by ~1e-15 of it).
+
+    Only their own projects count: with :func:`_tol`'s sum over every candidate, one huge value elsewhere
+    in the request (an NPV of -1.5e10 among values of about 10) made a portfolio worth 0 tie with one
+    worth 11.9.
+
+    Examples
+    --------
+    >>> v = np.array([11.9, 0.0, -1.5e10])
+    >>> _tol(v) > 11.9, _tie_tol(v, np.array([True, True, False])) < 1e-6
+    (True, True)
+    """
+    a = np.abs(np.asarray(values, float))
+    return 1e-9 * max([1.0] + [float(a @ np.asarray(y, float)) for y in selections])
+
+
+def _top(coef: np.ndarray, found: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The portfolios of ``found`` (selection, columns) that tie with the best of them (:func:`_tie_tol`)."""
+    values = [float(coef @ y) for y, _ in found]
+    k = int(np.argmax(values))
+    tol = _tie_tol(coef, found[k][0])
+    return [t for t, v in zip(found, values) if v >= values[k] - tol]
 
 
 def _add_rows(model: CompiledModel, rows: sp.csr_matrix | np.ndarray, lo: np.ndarray | float,
@@ -418,8 +445,7 @@ def _tie_break(problem: Problem, comp: Compiled, x: np.ndarray, opts: SolverOpti
     cost = problem.table.frame["total_cost"].to_numpy(float)
     y0 = _sel(comp, x)
     z = float(comp.coef @ y0)
-    ztol = _tol(comp.coef)
-    ctol = _tol(cost)
+    ztol = _tol(comp.coef)  # wide: whatever the solver may have let through is enumerated, then ranked exactly
     face = _add_rows(m, m.c, z - ztol, np.inf)  # the optimal face: c·x ≥ z* − tol
     tied = [(y0, x)]
     row, hi = _nogood(comp, y0)
@@ -429,7 +455,8 @@ def _tie_break(problem: Problem, comp: Compiled, x: np.ndarray, opts: SolverOpti
         raw = _run(cuts, opts, backend, deadline)
         if raw is None or not (raw.status.has_solution or raw.status == Status.INFEASIBLE) or (
                 raw.status.has_solution and raw.x is None):
-            return _earliest(problem, comp, *_best(tied, cost, ctol, order), opts, backend, deadline, False)
+            return _earliest(problem, comp, *_best(_top(comp.coef, tied), cost, order), opts, backend, deadline,
+                             False)
         if raw.status == Status.INFEASIBLE:
             complete = True
             break
@@ -440,34 +467,39 @@ def _tie_break(problem: Problem, comp: Compiled, x: np.ndarray, opts: SolverOpti
             tied.append((y, raw.x))
         row, hi = _nogood(comp, y)
         cuts = _add_rows(cuts, row, -np.inf, hi)
+    tied = _top(comp.coef, tied)
     if complete:
-        y, xb = _best(tied, cost, ctol, order)
+        y, xb = _best(tied, cost, order)
         return _earliest(problem, comp, y, xb, opts, backend, deadline, True)
-    return _sequential(problem, comp, face, tied, cost, ctol, order, opts, backend, deadline)
+    best = max(tied, key=lambda t: float(comp.coef @ t[0]))[0]
+    face = _add_rows(m, m.c, float(comp.coef @ best) - _tie_tol(comp.coef, best), np.inf)  # the ties only
+    return _sequential(problem, comp, face, tied, cost, order, opts, backend, deadline)
 
 
-def _best(tied: list[tuple[np.ndarray, np.ndarray]], cost: np.ndarray, ctol: float,
+def _best(tied: list[tuple[np.ndarray, np.ndarray]], cost: np.ndarray,
           order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The tied selection the rule prefers: lowest cost, then the first differing id included."""
-    cmin = min(float(cost @ y) for y, _ in tied)
-    cheap = [(y, x) for y, x in tied if float(cost @ y) <= cmin + ctol]
+    costs = [float(cost @ y) for y, _ in tied]
+    k = int(np.argmin(costs))
+    cheap = [t for t, c in zip(tied, costs) if c <= costs[k] + _tie_tol(cost, tied[k][0])]
     return min(cheap, key=lambda t: tuple((~t[0][order]).astype(int)))
 
 
 def _sequential(problem: Problem, comp: Compiled, face: CompiledModel, tied: list[tuple[np.ndarray, np.ndarray]],
-                cost: np.ndarray, ctol: float, order: np.ndarray, opts: SolverOptions, backend: str,
+                cost: np.ndarray, order: np.ndarray, opts: SolverOptions, backend: str,
                 deadline: float | None) -> tuple[np.ndarray, bool]:
     """The rule by exact steps when too many portfolios tie: minimum cost, then one check per id."""
-    y, x = _best(tied, cost, ctol, order)
+    y, x = _best(tied, cost, order)
     cost_col = cost[comp.col_proj]
     raw = _run(dataclasses.replace(face, c=-cost_col), opts, backend, deadline, warm=x)
     if raw is None or raw.status != Status.OPTIMAL or raw.x is None:
-        if raw is not None and raw.x is not None and float(cost @ _sel(comp, raw.x)) < float(cost @ y) - ctol:
+        if raw is not None and raw.x is not None and float(cost @ _sel(comp, raw.x)) < float(cost @ y) - _tie_tol(
+                cost, y):
             y, x = _sel(comp, raw.x), raw.x
         return _earliest(problem, comp, y, x, opts, backend, deadline, False)
     y, x = _sel(comp, raw.x), raw.x
     cmin = float(cost @ y)
-    model = _add_rows(face, cost_col, -np.inf, cmin + ctol)
+    model = _add_rows(face, cost_col, -np.inf, cmin + _tie_tol(cost, y))
     model = dataclasses.replace(model, c=np.zeros_like(model.c))
     row_lo, col_lo, col_hi = model.row_lo.copy(), model.col_lo.copy(), model.col_hi.copy()
     pc = comp.proj_cols

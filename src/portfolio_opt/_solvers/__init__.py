@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import SolverError
-from ._base import (CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance, objective_tolerance,
-                    permuted)
+from ._base import (CompiledModel, RawSolution, SolverOptions, Status, objective_tolerance, permuted,
+                    rounding_tolerance)
 
 if TYPE_CHECKING:
     from ._fixing import Beside
@@ -291,7 +291,7 @@ def _apply_known_bound(model: CompiledModel, options: SolverOptions, raw: RawSol
     if raw.objective is None:
         bound = kb if raw.bound is None else min(raw.bound, kb)
         return dataclasses.replace(raw, bound=bound)
-    if raw.objective > kb + absolute_tolerance(model):
+    if raw.objective > kb + rounding_tolerance(model):  # refuted only beyond any rounding
         from ..errors import ValidationError
 
         raise ValidationError(f"known_bound {kb:g} is not a bound: the solver found a solution worth {raw.objective:g}")

@@ -47,7 +47,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import SolverError
-from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance, objective_tolerance
+from ._base import CompiledModel, RawSolution, SolverOptions, Status, objective_tolerance, rounding_tolerance
 
 #: models with fewer columns are solved whole: the LP and the rounds cost more than they save
 #: (100 single-budget candidates: CBC 0.03 s whole, 0.05 s fixed; 1,000: 0.27 s whole, 0.18 s fixed)
@@ -502,7 +502,7 @@ def _bound_terms(model: CompiledModel, y: np.ndarray) -> tuple[float, np.ndarray
     """
     U, r, scale = lagrangian(model, y)
     value = np.where(r > 0, model.col_hi, model.col_lo).astype(float)
-    return U, r, value, absolute_tolerance(model) + 1e-12 * scale
+    return U, r, value, rounding_tolerance(model) + 1e-12 * scale
 
 
 def _feasible_start(model: CompiledModel, options: SolverOptions) -> np.ndarray | None:

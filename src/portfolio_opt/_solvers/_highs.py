@@ -63,7 +63,7 @@ def _settings(model: CompiledModel, options: SolverOptions, relax: bool) -> dict
         "threads": int(options.threads or 0),  # 0 = HiGHS chooses
         "extra": [list(kv) for kv in options.extra],
         # HiGHS stops once an incumbent is strictly better than the target
-        "objective_target": None if target is None else target - absolute_tolerance(model),
+        "objective_target": None if target is None else target - absolute_tolerance(model, target),
     }
 
 

@@ -163,7 +163,7 @@ def reuse(problem: Any, source: Any, label: str, bound_from: Any = None) -> Any 
     plain arithmetic) and it reaches the bound within that gap.
     """
     from .._solvers import Status
-    from ..optimize import _tol
+    from ..optimize import _tie_tol
     from ..result import PortfolioResult, SolverInfo, check_portfolio
 
     upper = source if bound_from is None else bound_from
@@ -179,7 +179,7 @@ def reuse(problem: Any, source: Any, label: str, bound_from: Any = None) -> Any 
     bound = max(float(upper.bound), objective)
     gap_allowed = max(float(source.solver.options.get("mip_gap") or 0.0),
                       float(upper.solver.options.get("mip_gap") or 0.0))
-    if bound - objective > max(gap_allowed * abs(objective), _tol(coef)):
+    if bound - objective > max(gap_allowed * abs(objective), _tie_tol(coef, starts >= 0)):
         return None
     gap = (bound - objective) / max(abs(objective), 1e-10)
     info = SolverInfo(source.solver.name, source.solver.version, 0.0,

@@ -16,7 +16,7 @@ else, and the next solve finds the best of what remains.  Each solve is proven
 optimal, so the portfolios come out in order of objective.
 
 Ranking is deterministic: portfolios of equal objective (within 1e-9 of the
-sum of the absolute objective coefficients) are ordered by the tie-breaking
+sum of the absolute objective values of the better one's projects) are ordered by the tie-breaking
 rule of :func:`portfolio_opt.select` — lower total cost first, then the one
 that includes the first id (in sorted order) on which they differ — and when
 the k-th place is tied, the enumeration goes on through the whole tie before
@@ -48,6 +48,7 @@ from ..optimize import (
     _options,
     _run,
     _sel,
+    _tie_tol,
     _tol,
 )
 from ..problem import Problem
@@ -303,7 +304,10 @@ def alternatives(
         if raw.status != Status.OPTIMAL:
             break
 
-    ranked = _rank(problem, found, cost, ztol)
+    ranked = _rank(problem, found, cost, comp.coef)
+    if within is not None and ranked:  # collected with the solver's margin, kept by the exact band
+        z1, y1 = ranked[0][0], ranked[0][1]
+        ranked = [t for t in ranked if t[0] >= z1 - within * abs(z1) - _tie_tol(comp.coef, y1)]
     if k is not None:
         ranked = ranked[:k]
     ids = [str(i) for i in problem.ids]
@@ -331,23 +335,23 @@ def alternatives(
 
 
 def _rank(problem: Problem, found: list[tuple[float, np.ndarray, np.ndarray]], cost: np.ndarray,
-          ztol: float) -> list[tuple[float, np.ndarray, np.ndarray]]:
-    """Best first; equal objectives by lower cost, then by the first differing id (sorted) included."""
+          coef: np.ndarray) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """Best first; equal objectives (``optimize._tie_tol``) by lower cost, then by the first differing id
+    (sorted) included."""
     order = np.argsort(np.asarray(problem.ids, dtype=str), kind="stable")
     by_obj = sorted(found, key=lambda t: -t[0])
     groups: list[list[tuple[float, np.ndarray, np.ndarray]]] = []
     for item in by_obj:
-        if groups and groups[-1][0][0] - item[0] <= ztol:
+        if groups and groups[-1][0][0] - item[0] <= _tie_tol(coef, groups[-1][0][1]):
             groups[-1].append(item)
         else:
             groups.append([item])
-    ctol = _tol(cost)
     out = []
     for g in groups:
         rest = [(y, x) for _, y, x in g]
         z_of = {id(x): z for z, _, x in g}
         while rest:
-            y, x = _best(rest, cost, ctol, order)
+            y, x = _best(rest, cost, order)
             out.append((z_of[id(x)], y, x))
             rest = [t for t in rest if t[1] is not x]
     return out

@@ -66,7 +66,7 @@ from ..constraints import (
     Requires,
 )
 from ..errors import SolverError, ValidationError
-from ..optimize import _check_solver, _options, _tie_break, _tol
+from ..optimize import _check_solver, _options, _tie_break, _tie_tol, _tol
 from ..problem import Problem
 from ..result import PortfolioResult, _num, check_portfolio
 
@@ -519,7 +519,6 @@ def explain(
     pos = {pid: k for k, pid in enumerate(ids)}
     comp = compile_problem(problem)
     coef = comp.coef
-    ztol = _tol(coef)
     st = result.starts.to_numpy(int)
     sel = st >= 0
     z = float(coef @ sel)
@@ -623,7 +622,7 @@ def explain(
                 relaxed[key] = engine.run(free, [st])
             rel = relaxed[key].objective
             z_free = z if rel is None else max(rel, z)
-        only_rule[k] = out.objective >= z_free - ztol
+        only_rule[k] = out.objective >= z_free - _tie_tol(coef, sel)  # not _tol: see _tie_tol
 
     # ------------------------------------------------------------ per-project rows
     v = problem.objective_values.to_numpy(float)
