@@ -47,8 +47,10 @@ def _project(spec, pid):
     ("cost", "abc", ("'B'", "'cost'")),
     ("cost", math.inf, ("'B'", "'cost'", "finite")),
     ("cost", None, ("'B'", "'cost'", "missing")),
-    ("value", "lots", ("'B'", "'value'", "non-numeric")),
-    ("value", math.nan, ("'B'", "'value'", "missing")),
+    ("value", "lots", ("'B'", "'value'", "must be a number", "'lots'")),
+    ("value", math.nan, ("'B'", "'value'", "nan", "finite number")),
+    ("probability", math.nan, ("'B'", "'probability'", "nan")),  # read as missing (1) before
+    ("value", "6", ("'B'", "'value'", "must be a number")),  # JSON numbers; text only from tables
     ("probability", 1.5, ("'B'", "'probability'", "outside")),
     ("probability", -0.1, ("'B'", "'probability'", "outside")),
     ("requires", ["ZZZ"], ("'B'", "'requires'", "'ZZZ'")),
@@ -75,7 +77,7 @@ def test_amounts_too_large_for_the_solvers_are_named(pid, field, bad, fine):
     infinity): refused with the project and field, where they used to fail inside HiGHS (exit 3)."""
     spec = _spec()
     _project(spec, pid)[field] = bad
-    _one(spec, f"'{pid}'", "res_eng" if field == "resources" else f"'{field}'", "too large")
+    _one(spec, f"'{pid}'", "'resources.eng'" if field == "resources" else f"'{field}'", "too large")
     ok = _spec()
     _project(ok, pid)[field] = fine  # 1e14 is still a number
     assert po.solve_spec(ok)["status"] in ("optimal", "infeasible")
@@ -105,7 +107,7 @@ def test_profile_length_must_match_duration():
 def test_resource_profile_length():
     spec = _spec()
     _project(spec, "A")["resources"] = {"eng": [1, 2, 3]}
-    _one(spec, "'A'", "res_eng", "3 periods")
+    _one(spec, "'A'", "'resources.eng'", "3 periods")  # the request's name, not the table's res_eng
 
 
 def test_duplicate_ids():
@@ -271,3 +273,36 @@ def test_ids_are_stripped_of_any_whitespace():
     # Unicode spaces) must still come out stripped, as str.strip() does
     df = pd.DataFrame({"id": ["\u00a0A", "B ", "\u2003C\t", "D"], "cost": [1, 2, 3, 4], "value": [3, 4, 5, 6]})
     assert list(po.Problem.from_frame(df, budget=3).ids) == ["A", "B", "C", "D"]
+
+
+@pytest.mark.parametrize("change,needles", [
+    (lambda s: s.update(budget={"total": 1000, "per_period": [500, math.nan, 500]}),
+     ("'budget.per_period[1]'", "nan")),  # read as no limit in that period before
+    (lambda s: s.update(resources={"eng": math.nan}), ("'resources.eng'", "nan")),  # no limit before
+    (lambda s: s.update(resources={"eng": [1, math.inf, 1]}), ("'resources.eng[1]'", "inf", "null")),
+    (lambda s: _project(s, "C").update(latest_start=math.nan), ("'C'", "'latest_start'", "nan")),
+    (lambda s: _project(s, "A").update(resources={"eng": [1, math.nan]}), ("'A'", "'resources.eng[1]'", "nan")),
+])
+def test_nan_and_infinity_in_a_request_are_refused_by_name(change, needles):
+    """JSON has no NaN or Infinity (Python's json reads them anyway): each is refused, naming the project and
+    the field, where they used to be read as missing (a default) or as no limit."""
+    spec = _spec()
+    change(spec)
+    _one(spec, *needles)
+
+
+def test_a_nan_limit_for_every_period_is_refused_in_python_too():
+    df = pd.DataFrame({"id": ["A", "B"], "cost": [5, 5], "value": [3, 4], "res_eng": [1, 1]})
+    for kw, needle in ((dict(budget_per_period=math.nan), "budget per period"),
+                       (dict(budget=8, capacity={"eng": math.nan}), "capacity of 'eng'")):
+        with pytest.raises(po.ValidationError, match=needle):
+            po.Problem.from_frame(df, **kw)
+    # a NaN in one period is a blank cell: no limit there, as documented
+    p = po.Problem.from_frame(df, budget_per_period=[math.nan], capacity={"eng": [np.nan]})
+    assert po.select(p).selected_ids == ["A", "B"]
+
+
+def test_each_problem_is_reported_once():
+    spec = {"version": 1, "projects": [{"id": "A", "cost": [1, 2], "duration": 2, "value": 1}, {"id": "B"}]}
+    msgs = _errors(spec)
+    assert len(msgs) == len(set(msgs)) and any("'A'" in m and "'duration'" in m for m in msgs)

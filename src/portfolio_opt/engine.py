@@ -46,7 +46,9 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
     """
     if not isinstance(spec, Mapping):
         raise ValidationError(f"the request must be a JSON object, got {type(spec).__name__}")
-    problems: list[str] = []
+    problems: list[str] = _non_finite(spec)
+    if problems:  # read as "missing" or "no limit" downstream: refused here instead
+        raise ValidationError(problems)
     unknown = sorted(set(spec) - _TOP)
     if unknown:
         problems.append(f"unknown field(s) in the request: {', '.join(unknown)} (known: {', '.join(sorted(_TOP))})")
@@ -86,6 +88,23 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
             v = rec.get(key)
             if isinstance(v, str):
                 problems.append(f"project '{pid}': field '{key}' must be a number or a list of numbers, got {v!r}")
+        for key in ("value", "probability", "duration", "earliest_start", "latest_start"):
+            v = rec.get(key)
+            if v is not None and not _is_number(v):  # JSON numbers: text is read leniently from tables only
+                problems.append(f"project '{pid}': field '{key}' must be a number, got {v!r}")
+        for key in ("resources", "scores"):
+            v = rec.get(key)
+            for name, x in (v.items() if isinstance(v, Mapping) else ()):
+                ok = x is None or _is_number(x) or (key == "resources" and isinstance(x, list)
+                                                   and all(_is_number(i) for i in x))
+                if not ok:
+                    what = "a number or a list of numbers" if key == "resources" else "a number"
+                    problems.append(f"project '{pid}': field '{key}.{name}' must be {what}, got {x!r}")
+    groups_in = spec.get("groups")
+    for g in groups_in if isinstance(groups_in, list) else ():
+        for key, v in (g.items() if isinstance(g, Mapping) else ()):
+            if key != "category" and v is not None and not _is_number(v):
+                problems.append(f"group '{g.get('category')}': field '{key}' must be a number, got {v!r}")
     if problems:
         raise ValidationError(problems)
 
@@ -149,6 +168,36 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
     dr = spec.get("discount_rate", 0.0)
     if isinstance(dr, bool) or not isinstance(dr, (int, float)) or not math.isfinite(dr):
         raise ValidationError(f"field 'discount_rate' must be a number, got {dr!r}")
+    try:
+        return _from_frame(df, spec, total, per, capacity, groups, objective, model, float(dr))
+    except ValidationError as exc:  # the table's column names back in the request's words
+        raise ValidationError([_request_words(m, score_names) for m in exc.problems]) from None
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _request_words(message: str, scores: set[str]) -> str:
+    """A validation message about the request's table, in the request's field names: ``res_eng`` is
+    ``resources.eng``, a criterion column ``t`` is ``scores.t``.
+
+    Examples
+    --------
+    >>> _request_words("project 'A': field 'res_eng' is negative (-1.0)", set())
+    "project 'A': field 'resources.eng' is negative (-1.0)"
+    >>> _request_words("column 't' has 1 missing value(s) (projects 'B')", {"t"})
+    "field 'scores.t' has 1 missing value(s) (projects 'B')"
+    """
+    message = message.replace("field 'res_", "field 'resources.").replace("column 'res_", "field 'resources.")
+    for name in scores:
+        for col in (name, f"score_{name}"):
+            message = message.replace(f"column '{col}'", f"field 'scores.{name}'")
+    return message
+
+
+def _from_frame(df: Any, spec: Mapping[str, Any], total: Any, per: Any, capacity: dict[str, Any], groups: Any,
+                objective: str, model: Any, dr: float) -> Problem:
     return Problem.from_frame(
         df,
         periods=spec.get("periods", 1),
@@ -160,8 +209,41 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
         max_projects=spec.get("max_projects"),
         objective=objective,
         scoring=model,
-        discount_rate=float(dr),
+        discount_rate=dr,
     )
+
+
+def _non_finite(value: Any, path: str = "", project: str | None = None) -> list[str]:
+    """One message per NaN or infinite number anywhere in a request, naming the project and the field.
+
+    JSON has neither (Python's ``json`` module reads ``NaN`` and ``Infinity`` all the same); further in,
+    a NaN probability read as missing became 1 and a NaN budget or capacity no limit, silently.
+
+    Examples
+    --------
+    >>> for m in _non_finite({"projects": [{"id": "A", "resources": {"eng": [1, float("nan")]}}],
+    ...                       "budget": {"per_period": [5, float("inf")]}}):
+    ...     print(m)
+    project 'A': field 'resources.eng[1]' is nan: give a finite number (leave the field out where it is optional)
+    field 'budget.per_period[1]' is inf: give a finite number (leave the field out where it is optional, or null where no limit is meant)
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        hint = "leave the field out where it is optional" + (", or null where no limit is meant"
+                                                             if math.isinf(value) else "")
+        who = "" if project is None else f"project '{project}': "
+        return [f"{who}field '{path}' is {value}: give a finite number ({hint})"]
+    out: list[str] = []
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            out += _non_finite(v, f"{path}.{k}" if path else str(k), project)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            if path == "projects" and project is None and isinstance(v, Mapping):
+                pid = v.get("id")
+                out += _non_finite(v, "", pid if isinstance(pid, str) else f"projects[{i}]")
+            else:
+                out += _non_finite(v, f"{path}[{i}]", project)
+    return out
 
 
 def solver_settings(spec: Mapping[str, Any]) -> dict[str, Any]:

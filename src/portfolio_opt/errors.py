@@ -38,7 +38,7 @@ class ValidationError(PortfolioError, ValueError):
     def __init__(self, problems: str | Iterable[str]):
         if isinstance(problems, str):
             problems = [problems]
-        self.problems: tuple[str, ...] = tuple(problems)
+        self.problems: tuple[str, ...] = tuple(dict.fromkeys(problems))  # each once, in order
         n = len(self.problems)
         head = "1 problem in the input" if n == 1 else f"{n} problems in the input"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))

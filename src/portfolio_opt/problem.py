@@ -45,6 +45,9 @@ def _per_period(name: str, spec: Any, T: int, problems: list[str]) -> list[float
     if spec is None:
         return None
     if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        if math.isnan(spec):  # one NaN for every period is no blank cell: a mistake, not "no limit"
+            problems.append(f"{name}: is NaN; give a number, or None for no limit")
+            return None
         vals = [float(spec)] * T
     elif isinstance(spec, (list, tuple, np.ndarray, pd.Series)):
         vals = list(spec)
@@ -136,9 +139,11 @@ class Problem:
         budget : float, optional
             Total budget over the horizon.
         budget_per_period : float or list, optional
-            A limit for every period, or one per period.
+            A limit for every period, or one per period (None, or NaN as
+            from a blank cell, in a period: no limit there).
         capacity : dict, optional
-            Resource name → a capacity for every period, or one per period.
+            Resource name → a capacity for every period, or one per period
+            (None or NaN in a period: no limit there).
         groups : list of dict or GroupLimit
             E.g. ``{"category": "grow", "min_count": 2, "max_share": 0.5}``.
         min_projects, max_projects : int, optional
