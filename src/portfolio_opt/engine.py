@@ -169,7 +169,19 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
     if isinstance(dr, bool) or not isinstance(dr, (int, float)) or not math.isfinite(dr):
         raise ValidationError(f"field 'discount_rate' must be a number, got {dr!r}")
     try:
-        return _from_frame(df, spec, total, per, capacity, groups, objective, model, float(dr))
+        return Problem.from_frame(
+            df,
+            periods=spec.get("periods", 1),
+            budget=total,
+            budget_per_period=per,
+            capacity=capacity,
+            groups=groups,
+            min_projects=spec.get("min_projects"),
+            max_projects=spec.get("max_projects"),
+            objective=objective,
+            scoring=model,
+            discount_rate=float(dr),
+        )
     except ValidationError as exc:  # the table's column names back in the request's words
         raise ValidationError([_request_words(m, score_names) for m in exc.problems]) from None
 
@@ -194,23 +206,6 @@ def _request_words(message: str, scores: set[str]) -> str:
         for col in (name, f"score_{name}"):
             message = message.replace(f"column '{col}'", f"field 'scores.{name}'")
     return message
-
-
-def _from_frame(df: Any, spec: Mapping[str, Any], total: Any, per: Any, capacity: dict[str, Any], groups: Any,
-                objective: str, model: Any, dr: float) -> Problem:
-    return Problem.from_frame(
-        df,
-        periods=spec.get("periods", 1),
-        budget=total,
-        budget_per_period=per,
-        capacity=capacity,
-        groups=groups,
-        min_projects=spec.get("min_projects"),
-        max_projects=spec.get("max_projects"),
-        objective=objective,
-        scoring=model,
-        discount_rate=dr,
-    )
 
 
 def _non_finite(value: Any, path: str = "", project: str | None = None) -> list[str]:

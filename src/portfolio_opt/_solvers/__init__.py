@@ -190,8 +190,9 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     enumeration (:mod:`._enum`: single-budget portfolios of 1,000 candidates
     in 0.03 s against CBC's 0.25 s; the answer then names "highs", the LP's
     solver, and no backend runs; a model of at most ``_fixing.TINY_COLUMNS``
-    columns is walked once before the LP, with zero multipliers).  From :data:`._fixing.FIX_COLUMNS` columns,
-    if it did not, reduced-cost fixing fixes the columns that no portfolio
+    columns is walked once before the LP, with zero multipliers).  From
+    :data:`._fixing.FIX_COLUMNS` columns, if it did not, reduced-cost fixing
+    fixes the columns that no portfolio
     better than a greedy one can change, and the backend solves the rest
     (before the enumeration: 100,000 candidates, 500 columns left, 1.7 s
     against 16 s with CBC).  Where too few columns are fixed the model is

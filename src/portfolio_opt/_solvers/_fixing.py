@@ -468,9 +468,9 @@ def _walked_without_lp(model: CompiledModel, options: SolverOptions, t0: float) 
         best, z = x, float(model.c @ x + model.offset)
     from ._highs import highs_version
 
-    note = (f"Lagrangian enumeration without an LP (zero multipliers): {walked:,} of {model.n_cols:,} columns walked within a loss of "
-            f"{gap:.6g} of the sum of the positive values ({peak:,} partial sets at most): "
-            "proven optimal without the MIP backend")
+    note = (f"Lagrangian enumeration without an LP (zero multipliers): {walked:,} of {model.n_cols:,} columns "
+            f"walked within a loss of {gap:.6g} of the sum of the positive values ({peak:,} partial sets at "
+            "most): proven optimal without the MIP backend")
     return RawSolution(status=Status.OPTIMAL, x=best, objective=z, bound=z, solver="highs",
                        version=highs_version(), seconds=time.monotonic() - t0, message=note)
 
