@@ -275,7 +275,7 @@ def test_a_capacity_no_candidate_uses_is_part_of_the_request():
     with pytest.raises(po.ValidationError, match="'eng'.*negative"):
         po.solve_spec({**spec, "analyses": {"scenarios": [{"name": "x", "resources_add": {"eng": -4}}]}})
     for bad, needle in (("many", "expected a number"), ([1, 2, 3], "3 period values"), (-1, "negative")):
-        with pytest.raises(po.ValidationError, match=f"capacity of 'eng'.*{needle}"):
+        with pytest.raises(po.ValidationError, match=f"field 'resources.eng'.*{needle}"):  # the request's name
             po.solve_spec({**spec, "resources": {"eng": bad, "ops": 1}})
     with pytest.raises(po.ValidationError, match="unknown resource 'staff'"):  # never declared: a typo
         po.solve_spec({**spec, "analyses": {"scenarios": [{"name": "x", "resources_add": {"staff": 1}}]}})

@@ -198,10 +198,13 @@ def _request_words(message: str, scores: set[str]) -> str:
     --------
     >>> _request_words("project 'A': field 'res_eng' is negative (-1.0)", set())
     "project 'A': field 'resources.eng' is negative (-1.0)"
+    >>> _request_words("capacity of 'eng': period 0 is negative (-1)", set())
+    "field 'resources.eng': period 0 is negative (-1)"
     >>> _request_words("column 't' has 1 missing value(s) (projects 'B')", {"t"})
     "field 'scores.t' has 1 missing value(s) (projects 'B')"
     """
     message = message.replace("field 'res_", "field 'resources.").replace("column 'res_", "field 'resources.")
+    message = message.replace("capacity of '", "field 'resources.")  # the request's capacities
     for name in scores:
         for col in (name, f"score_{name}"):
             message = message.replace(f"column '{col}'", f"field 'scores.{name}'")
