@@ -55,7 +55,7 @@ def _project(spec, pid):
     ("probability", -0.1, ("'B'", "'probability'", "outside")),
     ("requires", ["ZZZ"], ("'B'", "'requires'", "'ZZZ'")),
     ("excludes", ["NOPE"], ("'B'", "'excludes'", "'NOPE'")),
-    ("earliest_start", 3, ("'B'", "window", "horizon")),
+    ("earliest_start", 3, None),  # no start left in a 3-period horizon: B is left out, not refused
     ("mandatory", "maybe", ("'B'", "'mandatory'")),
     ("duration", 2, None),  # cost is a number: spread over 2 periods, valid
 ])
@@ -122,10 +122,27 @@ def test_required_and_excluded_at_once():
     _one(spec, "'A'", "requires and excludes", "'B'")
 
 
-def test_window_that_cannot_fit_the_horizon():
+def test_a_window_that_cannot_fit_the_horizon_leaves_the_project_out():
+    """The contract: a start from which the project would run past the last period is not allowed. A window
+    wholly past it leaves the project no start: it is never selected (the oracle reads it so), and mandatory
+    or forced in it is infeasible, with the reason."""
+    from oracle import brute_force
+
     spec = _spec()
     _project(spec, "A").update(earliest_start=2, latest_start=2)  # 2 periods from period 2 in a 3-period horizon
-    _one(spec, "'A'", "window", "cannot fit")
+    _project(spec, "C").update(earliest_start=5, latest_start=7)
+    out = po.solve_spec(spec)
+    assert out["status"] == "optimal" and out["selected"] == ["B"] and out["objective"] == brute_force(spec) == 7
+    _project(spec, "A")["mandatory"] = True
+    out = po.solve_spec(spec)
+    assert out["status"] == "infeasible" and "'A' is mandatory but cannot finish within the 3 period(s)" in (
+        out["diagnosis"][0])
+    _project(spec, "A")["mandatory"] = False
+    spec["analyses"] = {"scenarios": [{"name": "C in", "force_in": ["C"]}]}
+    assert po.solve_spec(spec)["scenarios"][0]["status"] == "infeasible"
+    p = po.problem_from_spec({k: v for k, v in spec.items() if k != "analyses"})
+    assert po.check_portfolio(p, {"A": 2}) == [
+        "project 'A' starts in period 2 and would run past the last period (2 period(s) from there)"]
 
 
 def test_every_problem_is_reported_at_once():

@@ -240,13 +240,15 @@ def compile_problem(problem: Problem) -> Compiled:
     else:
         A = sp.csr_matrix((0, N))
     A.sum_duplicates()
+    # a start from which the project would run past the last period is not allowed (a window wholly past it)
+    late = col_start + f["duration"].to_numpy(int)[col_proj] > T
     model = CompiledModel(
         c=c.astype(float),
         A=A,
         row_lo=np.asarray(rows.lo, float),
         row_hi=np.asarray(rows.hi, float),
         col_lo=np.zeros(N),
-        col_hi=np.ones(N),
+        col_hi=np.where(late, 0.0, 1.0),
         integrality=np.ones(N, dtype=np.int8),
     )
     return Compiled(

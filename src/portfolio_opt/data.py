@@ -677,13 +677,11 @@ def validate_projects(
             problems.append(
                 f"project '{pid}': field '{cols.latest_start}' ({lt}) is before '{cols.earliest_start}' ({e})"
             )
-        elif e > last:
-            problems.append(
-                f"project '{pid}': start window {e}..{lt} cannot fit the horizon: a project of {d} "
-                f"period(s) must start by period {last} to finish within {T} period(s)"
-                if last >= 0
-                else f"project '{pid}': field '{cols.duration}' is {d} periods, longer than the horizon of {T}"
-            )
+        elif last < 0:
+            problems.append(f"project '{pid}': field '{cols.duration}' is {d} periods, longer than the horizon of {T}")
+        # a start past ``last`` is not allowed (the contract): the window is cut there, and a window wholly past
+        # it keeps its first start, which the compiler closes (the project is never selected; mandatory, it is
+        # infeasible and the diagnosis says why)
         if lt > last:
             lt = last
         es.append(e)

@@ -106,9 +106,14 @@ def quick_checks(problem: Problem) -> list[str]:
     mand = [c.project for c in cons if isinstance(c, Mandatory)]
     out_ = {c.project for c in cons if isinstance(c, ForcedOut)}
     msgs: list[str] = []
+    es, dur = f["earliest_start"].to_numpy(int), f["duration"].to_numpy(int)
     for pid in dict.fromkeys(mand):
         if pid in out_:
             msgs.append(f"'{pid}' is both mandatory and forced out")
+        k = pos[pid]
+        if es[k] + dur[k] > T:  # its window lies wholly past the last start that lets it finish
+            msgs.append(f"'{pid}' is mandatory but cannot finish within the {T} period(s): it lasts {dur[k]} "
+                        f"and its earliest start is period {es[k]}")
     # everything a mandatory project drags in through requires
     req: dict[str, list[str]] = {}
     for c in cons:

@@ -334,6 +334,13 @@ class Problem:
         f = table.frame
         es = f["earliest_start"].to_numpy()
         dur = f["duration"].to_numpy()
+        past = np.flatnonzero(es + dur > _PROBE_PERIODS)  # a window past the probe: no horizon to derive
+        if len(past):
+            raise ValidationError([
+                f"project '{f.index[k]}': start window {es[k]}..{f['latest_start'].iloc[k]} cannot fit the horizon: "
+                f"a project of {dur[k]} period(s) must start by period {_PROBE_PERIODS - dur[k]} to finish within "
+                f"{_PROBE_PERIODS} period(s) (without 'periods' the horizon is the latest finish, up to "
+                f"{_PROBE_PERIODS} periods; pass 'periods' for a longer one)" for k in past])
         T = int((es + dur).max())
         ls = f["latest_start"].to_numpy()
         cut = np.maximum(np.minimum(ls, T - dur), es)  # as validate_projects(periods=T) sets it

@@ -122,6 +122,10 @@ def check_portfolio(problem: Problem, starts: Mapping[str, int] | pd.Series | np
     bad = np.flatnonzero(sel & ((st < es) | (st > ls)))
     for p in bad:
         msgs.append(f"project '{f.index[p]}' starts in period {st[p]}, outside its window {es[p]}..{ls[p]}")
+    dur = f["duration"].to_numpy(int)
+    for p in np.flatnonzero(sel & (st + dur > problem.n_periods)):
+        msgs.append(f"project '{f.index[p]}' starts in period {st[p]} and would run past the last period "
+                    f"({dur[p]} period(s) from there)")
     spend = spend_profile(problem, st)
     use = resource_profile(problem, st)
     tc = f["total_cost"].to_numpy(float)
