@@ -678,7 +678,8 @@ def validate_projects(
                 f"project '{pid}': field '{cols.latest_start}' ({lt}) is before '{cols.earliest_start}' ({e})"
             )
         elif last < 0:
-            problems.append(f"project '{pid}': field '{cols.duration}' is {d} periods, longer than the horizon of {T}")
+            problems.append(
+                f"project '{pid}': field '{cols.duration}' is {d} periods, longer than the horizon of {T}")
         # a start past ``last`` is not allowed (the contract): the window is cut there, and a window wholly past
         # it keeps its first start, which the compiler closes (the project is never selected; mandatory, it is
         # infeasible and the diagnosis says why)

@@ -336,9 +336,10 @@ class Problem:
         dur = f["duration"].to_numpy()
         past = np.flatnonzero(es + dur > _PROBE_PERIODS)  # a window past the probe: no horizon to derive
         if len(past):
+            ls_past = f["latest_start"].to_numpy()
             raise ValidationError([
-                f"project '{f.index[k]}': start window {es[k]}..{f['latest_start'].iloc[k]} cannot fit the horizon: "
-                f"a project of {dur[k]} period(s) must start by period {_PROBE_PERIODS - dur[k]} to finish within "
+                f"project '{f.index[k]}': start window {es[k]}..{ls_past[k]} cannot fit the horizon: a project "
+                f"of {dur[k]} period(s) must start by period {_PROBE_PERIODS - dur[k]} to finish within "
                 f"{_PROBE_PERIODS} period(s) (without 'periods' the horizon is the latest finish, up to "
                 f"{_PROBE_PERIODS} periods; pass 'periods' for a longer one)" for k in past])
         T = int((es + dur).max())
