@@ -130,6 +130,11 @@ def _filled(cells: Sequence[Any]) -> list[int]:
     return out
 
 
+def _amounts_clean(a: np.ndarray) -> bool:
+    """Whether every amount is finite, ≥ 0 and at most :data:`MAX_AMOUNT` (the cases read at once)."""
+    return bool(np.isfinite(a).all() and (a >= 0).all() and (a <= MAX_AMOUNT).all())
+
+
 def _flat_costs(src: Mapping[Any, pd.Series], cols: Columns, T: int) -> tuple[list[list[float]], list[int]] | None:
     """Cost profiles and durations when every cost is one finite number ≥ 0 (at most :data:`MAX_AMOUNT`)
     and every duration (if given) a whole number of 1 to ``T`` periods, read as whole columns; None
@@ -138,7 +143,7 @@ def _flat_costs(src: Mapping[Any, pd.Series], cols: Columns, T: int) -> tuple[li
     if not pd.api.types.is_numeric_dtype(cost) or pd.api.types.is_bool_dtype(cost):
         return None
     c = cost.to_numpy(dtype=float)
-    if not (np.isfinite(c).all() and (c >= 0).all() and (c <= MAX_AMOUNT).all()):
+    if not _amounts_clean(c):
         return None
     if cols.duration in src:
         dur = src[cols.duration]
@@ -169,7 +174,7 @@ def _list_costs(raw_cost: list[Any], raw_dur: list[Any] | None) -> tuple[list[li
     if not set(map(type, values)) <= _PLAIN_NUMBER:  # no text, no bool, no None
         return None
     arr = np.asarray(values, dtype=float)
-    if not (np.isfinite(arr).all() and (arr >= 0).all() and (arr <= MAX_AMOUNT).all()):
+    if not _amounts_clean(arr):
         return None
     if raw_dur is not None and lengths != raw_dur:  # durations must be given as the profile lengths
         return None
@@ -192,7 +197,7 @@ def _clean_profiles(raw: list[Any], durations: list[int]) -> list[list[float]] |
     """
     if set(map(type, raw)) <= _PLAIN_NUMBER:
         arr = np.asarray(raw, dtype=float)
-        if not (np.isfinite(arr).all() and (arr >= 0).all() and (arr <= MAX_AMOUNT).all()):
+        if not _amounts_clean(arr):
             return None
         return [[v] * d for v, d in zip(arr.tolist(), durations)]
     lists = _list_costs(raw, durations)

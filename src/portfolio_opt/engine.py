@@ -148,7 +148,7 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
         per = budget
     elif budget is not None:
         total = budget
-    if total is not None and (isinstance(total, bool) or not isinstance(total, (int, float))):
+    if total is not None and not _is_number(total):
         raise ValidationError(f"field 'budget': the total must be a number, got {total!r}")
 
     resources = spec.get("resources") or {}
@@ -166,7 +166,7 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
     if not isinstance(groups, list):
         raise ValidationError("field 'groups' must be a list of group objects")
     dr = spec.get("discount_rate", 0.0)
-    if isinstance(dr, bool) or not isinstance(dr, (int, float)) or not math.isfinite(dr):
+    if not _is_number(dr) or not math.isfinite(dr):
         raise ValidationError(f"field 'discount_rate' must be a number, got {dr!r}")
     try:
         return Problem.from_frame(
