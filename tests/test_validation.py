@@ -86,7 +86,7 @@ def test_amounts_too_large_for_the_solvers_are_named(pid, field, bad, fine):
 def test_huge_counts_and_durations_are_input_not_crashes():
     spec = _spec()
     _project(spec, "B")["duration"] = 10**30  # used to build a profile of that length (OverflowError)
-    _one(spec, "'B'", "'duration'", "longer than the horizon of 3")
+    _one(spec, "'B'", "'duration'", "longer than the horizon of 3 and than 10000 periods")
     out = po.solve_spec(_spec(min_projects=1e30))  # used to reach HiGHS as a bound it rejects
     assert out["status"] == "infeasible" and "minimum number of projects" in out["diagnosis"][0]
     assert po.solve_spec(_spec(max_projects=10**30))["status"] == "optimal"
@@ -143,6 +143,32 @@ def test_a_window_that_cannot_fit_the_horizon_leaves_the_project_out():
     p = po.problem_from_spec({k: v for k, v in spec.items() if k != "analyses"})
     assert po.check_portfolio(p, {"A": 2}) == [
         "project 'A' starts in period 2 and would run past the last period (2 period(s) from there)"]
+
+
+@pytest.mark.parametrize("longer", [{"cost": 100, "duration": 4}, {"cost": [1, 1, 1, 1, 1]},
+                                    {"cost": 100, "duration": 10_000}])
+def test_a_project_longer_than_the_horizon_is_left_out(longer):
+    """No start lets it finish: like a window past the horizon, never selected (as the oracle reads the
+    contract), and mandatory infeasible with the reason; a duration beyond 10,000 periods is still refused."""
+    from oracle import brute_force
+
+    spec = _spec()
+    _project(spec, "A").update(value=100, resources={"eng": 1}, **longer)  # the best project, if it could finish
+    out = po.solve_spec(spec)
+    assert out["status"] == "optimal" and "A" not in out["selected"] and out["objective"] == brute_force(spec)
+    assert out["objective"] > 0
+    _project(spec, "A")["mandatory"] = True
+    out = po.solve_spec(spec)
+    assert out["status"] == "infeasible" and out["diagnosis"][0].startswith(
+        "'A' is mandatory but cannot finish within the 3 period(s)")
+
+
+def test_a_project_longer_than_any_horizon_is_refused_on_the_python_path():
+    df = pd.DataFrame({"id": ["A", "B"], "cost": [3.0, 4.0], "duration": [5, 10_001], "value": [1.0, 2.0]})
+    with pytest.raises(po.ValidationError, match="'B': field 'duration' is 10001 periods"):
+        po.Problem.from_frame(df, budget=10, periods=3)
+    p = po.Problem.from_frame(df.iloc[:1], budget=10, periods=3)  # 5 periods in 3: left out
+    assert po.select(p).selected.empty and po.check_portfolio(p, {"A": 0})
 
 
 def test_every_problem_is_reported_at_once():
@@ -320,6 +346,6 @@ def test_a_nan_limit_for_every_period_is_refused_in_python_too():
 
 
 def test_each_problem_is_reported_once():
-    spec = {"version": 1, "projects": [{"id": "A", "cost": [1, 2], "duration": 2, "value": 1}, {"id": "B"}]}
+    spec = {"version": 1, "projects": [{"id": "A", "cost": [1, 2], "duration": 10**5, "value": 1}, {"id": "B"}]}
     msgs = _errors(spec)
     assert len(msgs) == len(set(msgs)) and any("'A'" in m and "'duration'" in m for m in msgs)

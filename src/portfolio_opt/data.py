@@ -137,7 +137,7 @@ def _amounts_clean(a: np.ndarray) -> bool:
 
 def _flat_costs(src: Mapping[Any, pd.Series], cols: Columns, T: int) -> tuple[list[list[float]], list[int]] | None:
     """Cost profiles and durations when every cost is one finite number ≥ 0 (at most :data:`MAX_AMOUNT`)
-    and every duration (if given) a whole number of 1 to ``T`` periods, read as whole columns; None
+    and every duration (if given) a whole number of 1 to ``_longest(T)`` periods, read as whole columns; None
     otherwise (the checks per cell then find and name the problems)."""
     cost = src[cols.cost]
     if not pd.api.types.is_numeric_dtype(cost) or pd.api.types.is_bool_dtype(cost):
@@ -150,7 +150,7 @@ def _flat_costs(src: Mapping[Any, pd.Series], cols: Columns, T: int) -> tuple[li
         if not pd.api.types.is_numeric_dtype(dur) or pd.api.types.is_bool_dtype(dur):
             return None
         d = dur.to_numpy(dtype=float)
-        if not (np.isfinite(d).all() and (d >= 1).all() and (d <= T).all() and (d == np.floor(d)).all()):
+        if not (np.isfinite(d).all() and (d >= 1).all() and (d <= _longest(T)).all() and (d == np.floor(d)).all()):
             return None
         di = d.astype(int).tolist()
     else:
@@ -242,6 +242,21 @@ def _split_text(s: str) -> list[str]:
 #: the solvers take 1e15 as the largest matrix entry and 1e20 as infinity, so such inputs would make
 #: them fail or answer nonsense (the amounts are better rescaled, e.g. to thousands)
 MAX_AMOUNT = 1e15
+#: the longest duration read beyond the horizon: a project longer than the horizon cannot finish in it and is
+#: left out (the contract: a start from which it would run past the last period is not allowed), but its
+#: profile is still built period by period, so a duration longer than both the horizon and this is refused
+MAX_DURATION = 10_000
+
+
+def _longest(T: int) -> int:
+    """The longest duration read with a horizon of ``T`` periods (:data:`MAX_DURATION`)."""
+    return max(T, MAX_DURATION)
+
+
+def _too_long_msg(pid: str, field: str, d: int, T: int) -> str:
+    return (f"project '{pid}': field '{field}' is {d} periods, longer than the horizon of {T}"
+            + (f" and than {MAX_DURATION} periods (a project longer than the horizon is left out; one this long "
+               "is refused as a likely mistake)" if T < MAX_DURATION else ""))
 
 
 def _too_large(values: Sequence[float]) -> float | None:
@@ -563,9 +578,8 @@ def validate_projects(
                 problems.append(
                     f"project '{pid}': field '{cols.duration}' must be a whole number of periods ≥ 1, got {raw_dur[k]!r}"
                 )
-            if dur is not None and dur > T:  # said here, before a profile of that length is built
-                problems.append(f"project '{pid}': field '{cols.duration}' is {dur} periods, longer than the "
-                                f"horizon of {T}")
+            if dur is not None and dur > _longest(T):  # said here, before a profile of that length is built
+                problems.append(_too_long_msg(pid, cols.duration, dur, T))
                 dur = None
         if isinstance(c, list):
             if dur is not None and len(c) != dur:
@@ -682,12 +696,11 @@ def validate_projects(
             problems.append(
                 f"project '{pid}': field '{cols.latest_start}' ({lt}) is before '{cols.earliest_start}' ({e})"
             )
-        elif last < 0:
-            problems.append(
-                f"project '{pid}': field '{cols.duration}' is {d} periods, longer than the horizon of {T}")
+        elif d > _longest(T):  # a cost list that long
+            problems.append(_too_long_msg(pid, cols.duration, d, T))
         # a start past ``last`` is not allowed (the contract): the window is cut there, and a window wholly past
-        # it keeps its first start, which the compiler closes (the project is never selected; mandatory, it is
-        # infeasible and the diagnosis says why)
+        # it (or a project longer than the horizon) keeps its first start, which the compiler closes (the project
+        # is never selected; mandatory, it is infeasible and the diagnosis says why)
         if lt > last:
             lt = last
         es.append(e)
