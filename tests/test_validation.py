@@ -349,3 +349,24 @@ def test_each_problem_is_reported_once():
     spec = {"version": 1, "projects": [{"id": "A", "cost": [1, 2], "duration": 10**5, "value": 1}, {"id": "B"}]}
     msgs = _errors(spec)
     assert len(msgs) == len(set(msgs)) and any("'A'" in m and "'duration'" in m for m in msgs)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+@pytest.mark.parametrize("limit", [{"max_count": 0}, {"min_count": 0}, {"max_share": 0.5}, {"min_count": 1},
+                                   {"min_cost": 1}, {"min_share": 0.2}])
+def test_a_group_on_a_category_no_project_has_counts_no_project(limit, solver):
+    """The contract's group counts the selected projects of the category: none, so a maximum holds, a
+    minimum above 0 is infeasible (with the reason) and a minimum share leaves only the empty portfolio. It
+    used to be refused; it is read as written, with a warning that names the categories there are."""
+    from oracle import brute_force
+
+    spec = _spec(projects=[dict(p, category="grow") for p in _spec()["projects"]],
+                 groups=[{"category": "grwo", **limit}], solver={"name": solver})
+    with pytest.warns(po.PortfolioWarning, match="group 'grwo': no project has this category .categories: grow"):
+        out = po.solve_spec(spec)
+    best = brute_force(spec)
+    if best is None:
+        assert out["status"] == "infeasible" and "'grwo'" in out["diagnosis"][0]
+    else:
+        assert out["status"] == "optimal" and out["objective"] == pytest.approx(best)
+        assert (best == 0) == ("min_share" in limit)  # the empty portfolio, share undefined, is the only one

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from .constraints import (
     Requires,
 )
 from .data import Columns, ProjectTable, load_projects, validate_projects
-from .errors import ValidationError
+from .errors import PortfolioWarning, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scoring import ScoringModel
@@ -145,7 +146,9 @@ class Problem:
             Resource name → a capacity for every period, or one per period
             (None or NaN in a period: no limit there).
         groups : list of dict or GroupLimit
-            E.g. ``{"category": "grow", "min_count": 2, "max_share": 0.5}``.
+            E.g. ``{"category": "grow", "min_count": 2, "max_share": 0.5}``.  A group on a category no
+            project has counts no project (a minimum above 0 is then infeasible) and issues a
+            :class:`PortfolioWarning` naming the categories there are.
         min_projects, max_projects : int, optional
             Bounds on the number of selected projects.
         objective : {"value", "score", "npv"} or column name
@@ -220,19 +223,19 @@ class Problem:
             if vals is not None:
                 cons.extend(CapacityLimit(str(rname), v, t) for t, v in enumerate(vals) if math.isfinite(v))
         cats = set(table.frame["category"].dropna())
+        unmatched: dict[str, None] = {}  # categories of groups that no project has
         for g in groups:
             if isinstance(g, GroupLimit):
                 cons.append(g)
+                if g.category not in cats:
+                    unmatched[g.category] = None
                 continue
             if not isinstance(g, Mapping) or "category" not in g:
                 problems.append(f"group {g!r}: expected an object with a 'category'")
                 continue
             cat = str(g["category"])
             if cat not in cats:
-                problems.append(
-                    f"group '{cat}': no project has this category (categories: {', '.join(sorted(cats)) or 'none'})"
-                )
-                continue
+                unmatched[cat] = None
             for key, val in g.items():
                 if key == "category" or val is None:
                     continue
@@ -256,6 +259,10 @@ class Problem:
             cons.append(CountLimit(bound, int(val)))
         if problems:
             raise ValidationError(problems)
+        for cat in unmatched:  # a limit on no project: met at 0 (a minimum above 0 is infeasible), but likely a typo
+            warnings.warn(f"group '{cat}': no project has this category (categories: "
+                          f"{', '.join(sorted(map(str, cats))) or 'none'}); its limits count no project",
+                          PortfolioWarning, stacklevel=3)
 
         f = table.frame
         for pid in f.index[f["mandatory"].to_numpy(bool)]:
