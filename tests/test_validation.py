@@ -135,7 +135,7 @@ def test_a_window_that_cannot_fit_the_horizon_leaves_the_project_out():
     assert out["status"] == "optimal" and out["selected"] == ["B"] and out["objective"] == brute_force(spec) == 7
     _project(spec, "A")["mandatory"] = True
     out = po.solve_spec(spec)
-    assert out["status"] == "infeasible" and "'A' is mandatory but cannot finish within the 3 period(s)" in (
+    assert out["status"] == "infeasible" and "'A' cannot finish within the 3 period(s)" in (
         out["diagnosis"][0])
     _project(spec, "A")["mandatory"] = False
     spec["analyses"] = {"scenarios": [{"name": "C in", "force_in": ["C"]}]}
@@ -157,10 +157,14 @@ def test_a_project_longer_than_the_horizon_is_left_out(longer):
     out = po.solve_spec(spec)
     assert out["status"] == "optimal" and "A" not in out["selected"] and out["objective"] == brute_force(spec)
     assert out["objective"] > 0
+    spec["analyses"] = {"explain": True}
+    why = po.solve_spec(spec)["explanations"][0]
+    assert why["id"] == "A" and why["value_if_flipped"] is None and why["reason"].startswith(
+        "Not selected. It cannot be added: 'A' cannot finish within the 3 period(s)")
     _project(spec, "A")["mandatory"] = True
     out = po.solve_spec(spec)
     assert out["status"] == "infeasible" and out["diagnosis"][0].startswith(
-        "'A' is mandatory but cannot finish within the 3 period(s)")
+        "'A' cannot finish within the 3 period(s)") and "the mandatory flag of 'A'" in out["diagnosis"][1]
 
 
 def test_a_project_longer_than_any_horizon_is_refused_on_the_python_path():

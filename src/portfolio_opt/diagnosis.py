@@ -112,7 +112,7 @@ def quick_checks(problem: Problem) -> list[str]:
             msgs.append(f"'{pid}' is both mandatory and forced out")
         k = pos[pid]
         if es[k] + dur[k] > T:  # its window lies wholly past the last start that lets it finish
-            msgs.append(f"'{pid}' is mandatory but cannot finish within the {T} period(s): it lasts {dur[k]} "
+            msgs.append(f"'{pid}' cannot finish within the {T} period(s): it lasts {dur[k]} "
                         f"and its earliest start is period {es[k]}")
     # everything a mandatory project drags in through requires
     req: dict[str, list[str]] = {}
