@@ -41,6 +41,15 @@ def test_solver_banner_stays_off_stdout_with_cbc_and_logs(tmp_path):
         assert json.loads(p.stdout)["objective"] == 17
 
 
+@pytest.mark.parametrize("name", ["highs", "cbc", "auto"])
+def test_no_solver_banner_anywhere_unless_logs_are_asked_for(name):
+    """HiGHS prints a banner on the first Highs() of a process, before any option can silence it: it is
+    discarded (it showed as an error box on a notebook's first solve); with msg, HiGHS's log keeps it."""
+    quiet = run(["solve", "-"], stdin=json.dumps(dict(SPEC, solver={"name": name})))
+    assert quiet.returncode == 0 and json.loads(quiet.stdout)["objective"] == 17
+    assert "HiGHS" not in quiet.stderr, quiet.stderr
+
+
 def test_stdin_and_output_file(tmp_path):
     out = tmp_path / "out.json"
     p = run(["solve", "-", "-o", str(out)], stdin=json.dumps(SPEC))

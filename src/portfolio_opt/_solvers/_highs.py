@@ -28,7 +28,7 @@ _scheduler_lock = threading.Lock()  # solves on several threads of one process (
 def highs_version() -> str:
     import highspy
 
-    with stdout_to_stderr():
+    with stdout_to_stderr(discard=True):
         h = highspy.Highs()
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
@@ -119,7 +119,7 @@ def _run(model: CompiledModel, settings: dict[str, Any], relax: bool,
         fd, log_path = tempfile.mkstemp(suffix=".log", prefix="highs-")
         os.close(fd)
         settings["log_file"] = log_path
-    with stdout_to_stderr():
+    with stdout_to_stderr(discard=not settings["msg"]):
         h = highspy.Highs()
     # HiGHS keeps one thread scheduler per process, fixed at its first run: a run that
     # asks for another thread count must reset it first, or HiGHS fails with "Not Set".

@@ -12,8 +12,10 @@ _lock = threading.RLock()
 
 
 @contextlib.contextmanager
-def stdout_to_stderr() -> Iterator[None]:
-    """Point file descriptor 1 at standard error for the duration (C-level output included)."""
+def stdout_to_stderr(discard: bool = False) -> Iterator[None]:
+    """Point file descriptor 1 at standard error for the duration (C-level output included), or with
+    ``discard`` at the null device (HiGHS's banner, which its first ``Highs()`` of a process prints
+    before any option can turn it off: in a notebook it showed as an error box on the first solve)."""
     with _lock:
         try:
             sys.stdout.flush()
@@ -25,7 +27,12 @@ def stdout_to_stderr() -> Iterator[None]:
             yield
             return
         try:
-            os.dup2(2, 1)
+            if discard:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 1)
+                os.close(null)
+            else:
+                os.dup2(2, 1)
             yield
         finally:
             try:
