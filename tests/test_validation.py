@@ -116,10 +116,21 @@ def test_duplicate_ids():
     _one(spec, "duplicate", "'A'")
 
 
-def test_required_and_excluded_at_once():
-    spec = _spec()
-    _project(spec, "A").update(requires=["B"], excludes=["B"])
-    _one(spec, "'A'", "requires and excludes", "'B'")
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_required_and_excluded_at_once_is_read_as_written(solver):
+    """y_A <= y_B and y_A + y_B <= 1: A is never selected (as when B excludes A, which was always accepted);
+    it used to be refused. A warning says so; mandatory, A makes the request infeasible, with the pair named."""
+    from oracle import brute_force
+
+    spec = _spec(solver={"name": solver})
+    _project(spec, "A").update(requires=["B"], excludes=["B"], value=100)  # the best project, if it could be
+    with pytest.warns(po.PortfolioWarning, match="'A': requires and excludes the same project.s. 'B', so it can"):
+        out = po.solve_spec(spec)
+    assert out["status"] == "optimal" and "A" not in out["selected"] and out["objective"] == brute_force(spec) > 0
+    _project(spec, "A")["mandatory"] = True
+    with pytest.warns(po.PortfolioWarning):
+        out = po.solve_spec(spec)
+    assert out["status"] == "infeasible" and "'A'" in out["diagnosis"][0] and "'B'" in out["diagnosis"][0]
 
 
 def test_a_window_that_cannot_fit_the_horizon_leaves_the_project_out():

@@ -17,6 +17,7 @@ import dataclasses
 import json
 import math
 import numbers
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ValidationError
+from .errors import PortfolioWarning, ValidationError
 
 __all__ = ["Columns", "ProjectTable", "load_projects", "validate_projects", "projects_from_records"]
 
@@ -744,10 +745,9 @@ def validate_projects(
     excs = ids_col(cols.excludes)
     for k in range(n):
         both = set(reqs[k]) & set(excs[k]) if reqs[k] and excs[k] else None
-        if both:
-            problems.append(
-                f"project '{ids[k]}': requires and excludes the same project(s) {_fmt_ids(sorted(both))}"
-            )
+        if both:  # read as written (y_k <= y_j and y_k + y_j <= 1: k is never selected), as B excluding A is
+            warnings.warn(f"project '{ids[k]}': requires and excludes the same project(s) "
+                          f"{_fmt_ids(sorted(both))}, so it can never be selected", PortfolioWarning, stacklevel=3)
 
     # benefits (optional cash-flow list)
     raw_ben = col(cols.benefits)
