@@ -124,8 +124,28 @@ def test_cost_scale_is_consistent_everywhere(problem):
 def test_value_scale(problem):
     p = Scenario("v", value_scale={"category:run": 0.5, "REG": 3}).apply(problem)
     assert p.table.frame["value"].to_dict() == {"CRM": 9, "DWH": 6, "ERP": 5.5, "REG": 3, "WEB": 5}
-    with pytest.raises(po.ValidationError, match="objective is 'score'"):
-        Scenario("v", value_scale={"CRM": 2}).apply(problem.replace(objective="score"))
+
+
+def test_value_scale_scales_the_score_under_a_score_objective():
+    """v_i is the weighted score there (the contract's model), so value_scale multiplies it (it was refused,
+    failing the whole engine request); the score, normalised over the candidates, is reported unscaled."""
+    from oracle import brute_force
+
+    spec = {"version": 1, "budget": 10, "objective": "score", "max_projects": 2,
+            "scoring": {"criteria": {"fit": {"weight": 2}, "risk": {"weight": 1, "direction": "min"}}},
+            "projects": [{"id": i, "cost": c, "value": 0, "scores": {"fit": f, "risk": r}}
+                         for i, c, f, r in (("A", 4, 9, 2), ("B", 3, 7, 1), ("C", 5, 4, 3), ("D", 2, 1, 5))]}
+    base = po.solve_spec(spec)
+    score = {p["id"]: p["score"] for p in base["projects"]}
+    sc = {"name": "A down, C up", "value_scale": {"A": 0.3, "category:x": 9, "C": 3}}
+    for p in spec["projects"][:1]:
+        p["category"] = "x"  # A's own factor overrides its category's
+    out = po.solve_spec({**spec, "analyses": {"scenarios": [sc]}})["scenarios"][0]
+    scaled = {"A": 0.3, "C": 3}
+    by_hand = {**spec, "objective": "value", "scoring": None,  # the scaled scores as plain values
+               "projects": [dict(p, value=score[p["id"]] * scaled.get(p["id"], 1)) for p in spec["projects"]]}
+    assert out["status"] == "optimal" and out["objective"] == pytest.approx(brute_force(by_hand))
+    assert out["objective"] != pytest.approx(base["objective"]) and out["left"] == ["A"]
 
 
 def test_force_constraints_and_candidates(problem):

@@ -185,8 +185,9 @@ class Scenario:
         Project id or ``"category:NAME"`` → factor.  ``cost_scale`` multiplies
         the whole cost profile (so ``total_cost``, per-period spend and NPV
         follow); ``value_scale`` multiplies ``value`` (the benefit cash flows
-        too with ``objective="npv"``, the objective column for a column
-        objective).  A project's own factor overrides its category's.
+        too with ``objective="npv"``, the score with ``objective="score"``,
+        the objective column for a column objective).  A project's own factor
+        overrides its category's.
     force_in, force_out : sequence of str, optional
         Projects made mandatory / excluded.
     add_constraints, drop_constraints : sequence of constraint objects (or dicts), optional
@@ -553,10 +554,6 @@ class Scenario:
         table = p.table
         cost_f = _factors(self.cost_scale, p, ids, cats, "cost_scale", problems)
         value_f = _factors(self.value_scale, p, ids, cats, "value_scale", problems)
-        if value_f is not None and p.objective == "score":
-            problems.append("field 'value_scale': the objective is 'score' (normalised criteria); "
-                            "change 'weights' instead")
-            value_f = None
 
         # 7. constraints added, projects forced
         cons.extend(self.add_constraints)
@@ -566,9 +563,19 @@ class Scenario:
                 problems.append(f"field '{field}': unknown project id(s) {', '.join(repr(u) for u in unknown)}")
         if problems:
             raise ValidationError(problems)
+        objective = p.objective
+        if value_f is not None and objective == "score" and scoring is not None:
+            # the score is normalised over the candidates, so scaling a criterion would be undone: the scaled
+            # scores become the objective column (the scores themselves are still reported unscaled)
+            objective = "score × value_scale"
+            while objective in table.frame.columns:
+                objective += "'"
+            frame = table.frame.copy()
+            frame[objective] = scoring.score(frame)["score"].to_numpy(float) * value_f
+            table, value_f = dataclasses.replace(table, frame=frame), None
         if cost_f is not None or value_f is not None:
-            table = _scaled_table(table, cost_f, value_f, p.objective)
-        out = p.replace(table=table, scoring=scoring, constraints=tuple(cons))
+            table = _scaled_table(table, cost_f, value_f, objective)
+        out = p.replace(table=table, scoring=scoring, constraints=tuple(cons), objective=objective)
         if self.force_out:
             out = out.force_out(*self.force_out)
         if self.force_in:
