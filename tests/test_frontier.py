@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import portfolio_opt as po
-from oracle import all_portfolios, brute_force, feasible, value_of
+from oracle import all_portfolios, brute_force, expand, feasible, value_of
 from portfolio_opt.analysis.frontier import efficient_frontier, greedy_portfolio, with_total_budget
 
 
@@ -164,3 +164,62 @@ def test_plot_returns_axes():
     ax = fr.plot()
     assert ax.get_xlabel() == "total budget" and len(ax.lines) == 2
     plt.close("all")
+
+
+def _greedy_by_contract(spec: dict) -> tuple[dict, bool]:
+    """The contract's greedy, written from its sentence: mandatory projects first, then every project in order
+    of expected value per unit of cost (ties by id), each added at its earliest start if every limit that the
+    portfolio meets so far (budgets, capacities, exclusions, maximums, shares) still holds."""
+    ps = expand(spec)
+
+    def ratio(p):
+        v, c = p["prob"] * p["value"], sum(p["cost"])
+        return v / c if c > 0 else math.copysign(math.inf, v) if v else 0.0
+
+    relaxed = copy.deepcopy(spec)  # the limits an addition can break
+    for p in relaxed["projects"]:
+        p.pop("mandatory", None)
+    relaxed["groups"] = [{k: v for k, v in g.items() if k not in ("min_count", "min_cost")}
+                         for g in spec.get("groups", [])]
+    relaxed.pop("min_projects", None)
+    order = sorted(ps, key=lambda p: (not p["mandatory"], -ratio(p), p["id"]))
+    choice: dict = {}
+    for p in order:
+        s = next((s for s in p["starts"] if feasible(relaxed, {**choice, p["id"]: s})), None)
+        if s is not None:
+            choice[p["id"]] = s
+    return choice, feasible(spec, choice)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_greedy_follows_the_contract_sentence(seed):
+    """Against an independent greedy: zero and negative values are ranked and added like any other (they were
+    skipped), and a minimum share is kept at every step (it used to be broken, and reported at the end)."""
+    rng = np.random.default_rng(100 + seed)
+    T = int(rng.integers(1, 4))
+    projects = []
+    for k in range(int(rng.integers(3, 8))):
+        dur = int(rng.integers(1, T + 1))
+        es = int(rng.integers(0, T - dur + 1))
+        p = {"id": f"{'ZYXWVUTS'[k]}{k}", "cost": [float(rng.integers(0, 9)) for _ in range(dur)],
+             "value": float(rng.choice([-5, 0, 0, 3, 7, 11, 4.5])), "earliest_start": es,
+             "latest_start": int(rng.integers(es, T - dur + 1)), "category": str(rng.choice(["a", "b"])),
+             "resources": {"eng": [float(x) for x in rng.integers(0, 3, dur)]}}
+        if rng.random() < 0.3:
+            p["probability"] = float(rng.choice([0.0, 0.5]))
+        if rng.random() < 0.15:
+            p["mandatory"] = True
+        projects.append(p)
+    projects[0]["category"], projects[1]["category"] = "a", "b"
+    if len(projects) > 4:
+        projects[4]["excludes"] = [projects[1]["id"]]
+    spec = {"version": 1, "periods": T, "projects": projects, "resources": {"eng": 3},
+            "budget": {"total": float(rng.integers(5, 30)), "per_period": [float(rng.integers(6, 14))] * T},
+            "groups": [rng.choice([{"category": "a", "min_share": 0.6}, {"category": "b", "max_share": 0.5},
+                                   {"category": "a", "max_count": 2}, {"category": "b", "min_count": 1}])]}
+    choice, ok = _greedy_by_contract(spec)
+    g = greedy_portfolio(po.problem_from_spec(spec))
+    assert dict(g.starts) == choice
+    assert g.status == ("feasible" if ok else "infeasible")
+    if ok:
+        assert g.objective == pytest.approx(value_of(spec, choice))

@@ -9,7 +9,7 @@ frontier is the resulting step function (each point is the cheapest budget at
 which its value is reachable).
 
 Beside it, the rank-and-cut curve a spreadsheet gives: mandatory projects
-first, then projects in order of expected value per unit of cost (ties by
+first, then every project in order of expected value per unit of cost (ties by
 id), each added (with the projects it requires, at its earliest start that
 fits) while every limit still holds.  The difference is the value the greedy
 approach leaves on the table.
@@ -94,10 +94,14 @@ def _point(budget: float, result: Any) -> FrontierPoint:
 
 
 def _upper_only(c: Constraint) -> bool:
-    """Limits a partial portfolio must already meet (adding projects can only break them)."""
+    """Limits every partial portfolio must meet: those the empty portfolio meets and an addition can break
+    (maximums, and shares either way: the empty portfolio's share counts as met).  The others (minimum
+    counts and costs, requirements, mandates) can only be reached by adding, and are checked at the end."""
     if isinstance(c, (BudgetLimit, CapacityLimit, Excludes, ForcedOut)):
         return True
-    if isinstance(c, (GroupLimit, CountLimit)):
+    if isinstance(c, GroupLimit):
+        return c.bound == "max" or c.measure == "share"
+    if isinstance(c, CountLimit):
         return c.bound == "max"
     return False
 
@@ -105,14 +109,19 @@ def _upper_only(c: Constraint) -> bool:
 def greedy_portfolio(problem: Problem) -> FrontierPoint:
     """The rank-and-cut portfolio: add projects by value per unit of cost while every limit holds.
 
-    Mandatory projects come first, then projects with a positive expected
-    value (probability × objective value) in decreasing order of that value
-    per unit of total cost (ties by id); each is added with the projects it
+    Mandatory projects come first, then every other project in decreasing
+    order of its expected value (probability × objective value) per unit of
+    total cost (ties by id; a project that costs nothing comes first if its
+    value is positive, last if negative), as the contract reads ("adding
+    projects in order of value per unit of cost while every constraint still
+    holds"): a project worth nothing or less is added too when it fits, as
+    rank-and-cut funds down the list.  Each is added with the projects it
     requires, each at the earliest start at which the budgets, capacities,
-    exclusions and maximums still hold.  Minimums (group minimums, minimum
-    count, requirements) are checked at the end: a portfolio that misses one
-    has status ``"infeasible"`` and lists the ``violations``; otherwise the
-    status is ``"feasible"`` (a solution, not proven optimal).
+    exclusions, maximums and shares still hold.  Minimums (group minimum
+    counts and costs, minimum count, requirements) are checked at the end: a
+    portfolio that misses one has status ``"infeasible"`` and lists the
+    ``violations``; otherwise the status is ``"feasible"`` (a solution, not
+    proven optimal).
 
     Examples
     --------
@@ -139,11 +148,10 @@ def greedy_portfolio(problem: Problem) -> FrontierPoint:
             requires.setdefault(c.project, []).append(c.required)
 
     def ratio(k: int) -> float:
-        return math.inf if tc[k] <= 0 else coef[k] / tc[k]
+        return coef[k] / tc[k] if tc[k] > 0 else math.inf if coef[k] > 0 else -math.inf if coef[k] < 0 else 0.0
 
     first = sorted((pos[m] for m in mandatory), key=lambda k: (-ratio(k), ids[k]))
-    rest = sorted((k for k in range(len(ids)) if ids[k] not in mandatory and coef[k] > 0),
-                  key=lambda k: (-ratio(k), ids[k]))
+    rest = sorted((k for k in range(len(ids)) if ids[k] not in mandatory), key=lambda k: (-ratio(k), ids[k]))
     starts = np.full(len(ids), -1, dtype=int)
     for k in [*first, *rest]:
         if starts[k] >= 0:
