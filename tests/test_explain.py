@@ -69,13 +69,20 @@ def test_value_if_flipped_is_the_brute_force_optimum_with_the_project_flipped(sp
         assert ex.projects["value_if_flipped"].isna().all()
         return
     assert ex.exact
+    flags = {p["id"]: (p.get("mandatory", False), p.get("excluded", False)) for p in spec["projects"]}
     for pid, row in ex.to_frame().iterrows():
-        expected = brute_force(_flip(spec, pid, row["selected"]))
+        expected = brute_force(_flip(spec, pid, row["selected"]))  # with the project's own flag lifted
+        # the contract: forced the other way; a mandatory project forced out (or a forced-out one forced in)
+        # would be both in and out, which is infeasible: null, while value_lost keeps what the flag costs
+        own_flag = flags[pid][0] if row["selected"] else flags[pid][1]
         if expected is None:
             assert math.isnan(row["value_if_flipped"]), pid
             assert math.isnan(row["value_lost"])
         else:
-            assert row["value_if_flipped"] == pytest.approx(expected, abs=1e-6), pid
+            if own_flag:
+                assert math.isnan(row["value_if_flipped"]), pid
+            else:
+                assert row["value_if_flipped"] == pytest.approx(expected, abs=1e-6), pid
             assert row["value_lost"] == pytest.approx(r.objective - expected, abs=1e-6), pid
     # the next-best distinct portfolio of the request itself
     objs = {}
@@ -301,8 +308,10 @@ def test_engine_contract_one_entry_per_project_in_input_order():
     # a flip that is infeasible is null
     spec2 = dict(KNAPSACK, projects=[dict(KNAPSACK["projects"][0], mandatory=True)] + KNAPSACK["projects"][1:],
                  analyses={"explain": True})
-    e = {x["id"]: x for x in po.solve_spec(spec2)["explanations"]}
-    assert e["A"]["value_if_flipped"] == 12  # without the mandate
+    out2 = po.solve_spec(spec2)
+    e = {x["id"]: x for x in out2["explanations"]}
+    assert e["A"]["value_if_flipped"] is None  # out and mandatory at once: infeasible, as the contract reads
+    assert e["A"]["value_lost"] == out2["objective"] - 12  # what the mandate costs: 12 without it
     assert "explanations" not in po.solve_spec(dict(KNAPSACK, analyses={"explain": False}))
     with pytest.raises(po.ValidationError, match="must be true or false"):
         po.solve_spec(dict(KNAPSACK, analyses={"explain": "yes"}))

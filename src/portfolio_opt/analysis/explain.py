@@ -5,6 +5,9 @@
 - **what the decision is worth**: ``value_if_flipped``, the optimal objective
   with the project forced the other way (out if selected, in if not), found
   by re-solving the integer program, and ``value_lost``, the optimum minus that;
+  for a mandatory (or forced-out) project ``value_if_flipped`` is null, since
+  forced the other way it would be both in and out, and ``value_lost`` is what
+  the flag costs: the optimum minus the best portfolio with the flag lifted;
 - **its break-even value**: for a project left out, the value (before the
   probability of success) at which it would enter an optimal portfolio; for a
   selected one, the value below which it would leave.  Both are exact: the
@@ -692,6 +695,10 @@ def explain(
         until = labels[min(int(st[k]) + int(dur[k]), len(labels)) - 1] if sel[k] else None
         rec["reason"] = _reason(rec, fl, word, float(v[k]), float(prob[k]), z, pid in mandatory,
                                 pid in forced_out, until)
+        if pid in (mandatory if sel[k] else forced_out):
+            # forced the other way it would be both in and out: infeasible, so null, as the contract reads it;
+            # value_lost (and the reason) keep what the flag costs, from the re-solve with the flag lifted
+            rec["value_if_flipped"] = math.nan
         records.append(rec)
     frame = pd.DataFrame(records).set_index("id")
     for col in ("value_if_flipped", "value_lost", "break_even_value", "contribution"):
