@@ -238,8 +238,16 @@ def test_rules_that_keep_projects_out():
     assert t.at["B", "value_if_flipped"] == 6  # B and M
     assert t.at["C", "kept_out_by"] == ("it requires 'H', which is not selected (on hold)",)
     assert math.isnan(t.at["C", "value_if_flipped"])
-    assert "mandatory 'C' requires 'H', but 'H' is forced out" in t.at["C", "cannot_flip"][0]
-    assert "It cannot be added: mandatory 'C' requires 'H'" in t.at["C", "reason"]
+    # C is only forced in by the flip: the reason does not call it mandatory (it did)
+    assert t.at["C", "cannot_flip"][0] == "'C' requires 'H', but 'H' is forced out"
+    assert "It cannot be added: 'C' requires 'H'" in t.at["C", "reason"] and "mandatory" not in t.at["C", "reason"]
+    # nor in the budget's words, where it joins the mandatory M
+    tight = dict(spec, budget=3, projects=spec["projects"] + [{"id": "Q", "cost": 5, "value": 1}])
+    t2 = _explain(tight)[1].to_frame()
+    assert t2.at["Q", "cannot_flip"][0] == (
+        "'Q' and the mandatory projects 'M' cost 6 in total and the total budget is 3")
+    alone = dict(tight, projects=[p for p in tight["projects"] if p["id"] != "M"])
+    assert _explain(alone)[1].to_frame().at["Q", "cannot_flip"][0] == "'Q' costs 5 in total and the total budget is 3"
     assert t.at["H", "kept_out_by"] == ("it is on hold (forced out)",)
     assert t.at["H", "value_lost"] == -13  # H and C, which requires it
     assert "Lifting the hold would add 13 (the best portfolio with it adds C)" in t.at["H", "reason"]

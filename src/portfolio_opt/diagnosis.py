@@ -96,8 +96,23 @@ def _names(ids: Sequence[str], limit: int = 6) -> str:
     return s + (f" (and {len(ids) - limit} more)" if len(ids) > limit else "")
 
 
-def quick_checks(problem: Problem) -> list[str]:
-    """Exact, cheap reasons for infeasibility that need no solver (may be empty)."""
+def quick_checks(problem: Problem, added: str | None = None) -> list[str]:
+    """Exact, cheap reasons for infeasibility that need no solver (may be empty).
+
+    ``added``: a project that is mandatory only because a what-if forces it in (explain's flips); the
+    messages call it added, not mandatory.
+    """
+
+    def called(x: str) -> str:
+        return f"'{x}'" if x == added else f"mandatory '{x}'"
+
+    def subject(names: Sequence[str]) -> tuple[str, str]:
+        """The mandatory projects ``names`` as a sentence's subject, and the ending of its verb."""
+        if added not in names:
+            return f"the mandatory projects {_names(names)}", ""
+        rest = [x for x in names if x != added]
+        return (f"'{added}' and the mandatory projects {_names(rest)}", "") if rest else (f"'{added}'", "s")
+
     f = problem.table.frame
     pos = {pid: k for k, pid in enumerate(f.index)}
     labels = problem.periods
@@ -133,12 +148,13 @@ def quick_checks(problem: Problem) -> list[str]:
     for pid, chain in needed.items():
         if pid in out_ and len(chain) > 1:
             msgs.append(
-                "mandatory '" + chain[0] + "' requires " + " → ".join(f"'{c}'" for c in chain[1:])
+                called(chain[0]) + " requires " + " → ".join(f"'{c}'" for c in chain[1:])
                 + f", but '{pid}' is forced out"
             )
     for c in cons:
         if isinstance(c, Excludes) and c.a in needed and c.b in needed:
-            why = [f"'{x}' is mandatory" if len(needed[x]) == 1 else f"'{x}' is required by mandatory '{needed[x][0]}'" for x in (c.a, c.b)]
+            why = [(f"'{x}' is added" if x == added else f"'{x}' is mandatory") if len(needed[x]) == 1
+                   else f"'{x}' is required by {called(needed[x][0])}" for x in (c.a, c.b)]
             msgs.append(f"{c.describe()}, but {why[0]} and {why[1]}")
     # minimum spend / use of the forced-in projects per period
     must = [pos[p] for p in needed]
@@ -163,13 +179,14 @@ def quick_checks(problem: Problem) -> list[str]:
         spend = None
         for c in cons:
             if isinstance(c, BudgetLimit) and c.period is None and tc > c.amount * (1 + 1e-9):
-                msgs.append(f"the mandatory projects {_names(names)} cost {tc:,.6g} in total and the total budget is {c.amount:,.6g}")
+                who, v = subject(names)
+                msgs.append(f"{who} cost{v} {tc:,.6g} in total and the total budget is {c.amount:,.6g}")
             elif isinstance(c, BudgetLimit) and c.period is not None:
                 spend = min_profile(problem.table.cost) if spend is None else spend
                 if spend[c.period] > c.amount * (1 + 1e-9):
-                    who = [n for n, p in zip(names, must) if problem.table.cost[p].any()]
+                    who, v = subject([n for n, p in zip(names, must) if problem.table.cost[p].any()])
                     msgs.append(
-                        f"the mandatory projects {_names(who)} need at least {spend[c.period]:,.6g} in "
+                        f"{who} need{v} at least {spend[c.period]:,.6g} in "
                         f"{labels[c.period]} and that period's budget is {c.amount:,.6g}"
                     )
         use: dict[str, np.ndarray] = {}
@@ -178,8 +195,9 @@ def quick_checks(problem: Problem) -> list[str]:
                 if c.resource not in use:
                     use[c.resource] = min_profile(problem.table.resources[c.resource])
                 if use[c.resource][c.period] > c.amount * (1 + 1e-9):
+                    who, v = subject(names)
                     msgs.append(
-                        f"the mandatory projects {_names(names)} need at least {use[c.resource][c.period]:,.6g} "
+                        f"{who} need{v} at least {use[c.resource][c.period]:,.6g} "
                         f"{c.resource} in {labels[c.period]} and the capacity is {c.amount:,.6g}"
                     )
     available = [pid for pid in f.index if pid not in out_]
