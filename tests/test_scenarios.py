@@ -185,7 +185,6 @@ def test_round_trip_and_hash():
     ({"name": "s", "budget_scale": "x"}, "scenario 's': field 'budget_scale'"),
     ({"name": "s", "colour": 1}, "scenario 's': unknown field(s) colour"),
     ({"name": "s", "force_in": ["NOPE"]}, "scenario 's': field 'force_in': unknown project id(s) 'NOPE'"),
-    ({"name": "s", "cost_scale": {"category:nope": 2}}, "scenario 's': field 'cost_scale': unknown category 'nope'"),
     ({"name": "s", "cost_scale": {"CRM": -1}}, "scenario 's': field 'cost_scale' of 'CRM' must be a number ≥ 0"),
     ({"name": "s", "resources_add": {"cpu": 1}}, "scenario 's': field 'resources_add': unknown resource 'cpu'"),
     ({"name": "s", "resources_add": {"eng": [1, 2]}}, "gives 2 period values but the horizon has 3"),
@@ -366,3 +365,15 @@ def test_a_failed_unit_marks_its_scenario_failed_and_the_batch_goes_on(problem):
     assert res.summary["status"].tolist() == ["optimal", "optimal", "failed", "optimal"]
     assert "worker lost" in res["doomed"].error
     assert res["doomed"].to_engine()["diagnosis"] == ["RuntimeError: worker lost"]
+
+
+@pytest.mark.parametrize("field", ["cost_scale", "value_scale"])
+def test_a_scale_on_a_category_no_project_has_changes_nothing(problem, field):
+    """Every project of a category no project has is none: the factor is a no-op (as a group on such a category
+    counts none), with a warning naming the categories there are; it used to fail the whole request."""
+    needle = f"scenario 's': field '{field}': no project has category 'nope' .categories: "
+    with pytest.warns(po.PortfolioWarning, match=needle):
+        changed = Scenario("s", **{field: {"category:nope": 2, "CRM": 1.5}}).apply(problem)
+    same = Scenario("s", **{field: {"CRM": 1.5}}).apply(problem)
+    pd.testing.assert_frame_equal(changed.table.frame, same.table.frame)
+    assert not changed.table.frame.equals(problem.table.frame)

@@ -25,6 +25,7 @@ has the keys of :meth:`Scenario.to_dict`.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 import json
 import math
 import numbers
@@ -46,7 +47,7 @@ from ..constraints import (
     Requires,
 )
 from ..data import ProjectTable, projects_from_records, validate_projects
-from ..errors import SolverError, ValidationError
+from ..errors import PortfolioWarning, SolverError, ValidationError
 from ..problem import Problem
 from .batch import run_batch, solver_kwargs
 
@@ -552,8 +553,8 @@ class Scenario:
 
         # 6. cost and value
         table = p.table
-        cost_f = _factors(self.cost_scale, p, ids, cats, "cost_scale", problems)
-        value_f = _factors(self.value_scale, p, ids, cats, "value_scale", problems)
+        cost_f = _factors(self.cost_scale, p, ids, cats, "cost_scale", problems, self.name)
+        value_f = _factors(self.value_scale, p, ids, cats, "value_scale", problems, self.name)
 
         # 7. constraints added, projects forced
         cons.extend(self.add_constraints)
@@ -627,7 +628,7 @@ def _add_levels(spec: Any, periods: Sequence[str], where: str, problems: list[st
 
 
 def _factors(spec: Mapping[str, float], p: Problem, ids: set[str], cats: set[str], field: str,
-             problems: list[str]) -> np.ndarray | None:
+             problems: list[str], scenario: str = "") -> np.ndarray | None:
     if not spec:
         return None
     f = p.table.frame
@@ -637,8 +638,10 @@ def _factors(spec: Mapping[str, float], p: Problem, ids: set[str], cats: set[str
     for key, fac in sorted(spec.items(), key=lambda kv: not kv[0].startswith("category:")):
         if key.startswith("category:"):
             cat = key[len("category:"):]
-            if cat not in cats:
-                problems.append(f"field '{field}': unknown category '{cat}' (categories: {', '.join(sorted(cats)) or 'none'})")
+            if cat not in cats:  # every project of it is none: a no-op, as a group on it counts none, but warned
+                warnings.warn(f"scenario '{scenario}': field '{field}': no project has category '{cat}' (categories: "
+                              f"{', '.join(sorted(map(str, cats))) or 'none'}); its factor changes nothing",
+                              PortfolioWarning, stacklevel=2)
                 continue
             out[cat_arr == cat] = fac
         elif key in ids:
