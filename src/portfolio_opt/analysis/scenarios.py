@@ -188,7 +188,8 @@ class Scenario:
         follow); ``value_scale`` multiplies ``value`` (the benefit cash flows
         too with ``objective="npv"``, the score with ``objective="score"``,
         the objective column for a column objective).  A project's own factor
-        overrides its category's.
+        overrides its category's; a category no project has changes nothing
+        (a :class:`~portfolio_opt.PortfolioWarning` says so).
     force_in, force_out : sequence of str, optional
         Projects made mandatory / excluded.
     add_constraints, drop_constraints : sequence of constraint objects (or dicts), optional
