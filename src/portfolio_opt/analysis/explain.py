@@ -344,11 +344,12 @@ def _drop_with_dependants(st: np.ndarray, p: int, ids: Sequence[str],
 
 def _infeasible_reasons(q: Problem, fl: _Solved, backend: str, forced: Constraint) -> list[str]:
     """Why forcing a project the other way is infeasible: the diagnosis's exact checks, else a conflict set."""
-    if fl.checks:  # worded again for the flipped project, which is only forced in, not mandatory
+    if fl.checks and isinstance(forced, Mandatory):  # worded again: the flip only forces it in, not a mandate
         from ..diagnosis import quick_checks
 
-        added = forced.project if isinstance(forced, Mandatory) else None
-        return quick_checks(q, added) if added is not None else list(fl.checks)
+        return quick_checks(q, forced.project)
+    if fl.checks:
+        return list(fl.checks)
     from ..diagnosis import conflict_set
 
     conflict = [c for c in conflict_set(q, solver=backend, time_limit=10.0) if c != forced]

@@ -148,7 +148,9 @@ def greedy_portfolio(problem: Problem) -> FrontierPoint:
             requires.setdefault(c.project, []).append(c.required)
 
     def ratio(k: int) -> float:
-        return coef[k] / tc[k] if tc[k] > 0 else math.inf if coef[k] > 0 else -math.inf if coef[k] < 0 else 0.0
+        if tc[k] > 0:
+            return coef[k] / tc[k]
+        return math.copysign(math.inf, coef[k]) if coef[k] else 0.0  # costs nothing: first or last, by sign
 
     first = sorted((pos[m] for m in mandatory), key=lambda k: (-ratio(k), ids[k]))
     rest = sorted((k for k in range(len(ids)) if ids[k] not in mandatory), key=lambda k: (-ratio(k), ids[k]))

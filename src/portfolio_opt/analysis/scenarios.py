@@ -25,10 +25,10 @@ has the keys of :meth:`Scenario.to_dict`.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 import json
 import math
 import numbers
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -629,7 +629,7 @@ def _add_levels(spec: Any, periods: Sequence[str], where: str, problems: list[st
 
 
 def _factors(spec: Mapping[str, float], p: Problem, ids: set[str], cats: set[str], field: str,
-             problems: list[str], scenario: str = "") -> np.ndarray | None:
+             problems: list[str], scenario: str) -> np.ndarray | None:
     if not spec:
         return None
     f = p.table.frame
