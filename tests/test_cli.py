@@ -158,3 +158,14 @@ def test_value_defaults_to_zero_in_the_engine():
     spec = {"version": 1, "projects": [{"id": "A", "cost": 1}, {"id": "B", "cost": 1, "value": 2}], "budget": 1}
     out = po.solve_spec(spec)
     assert out["status"] == "optimal" and out["selected"] == ["B"] and out["objective"] == 2
+
+
+def test_a_warning_is_printed_once_though_the_scenario_is_applied_twice():
+    """A scale on a category no project has warns (PortfolioWarning); the scenario is applied once to check
+    it and once to solve it, and the command printed the warning twice."""
+    spec = dict(SPEC, analyses={"scenarios": [{"name": "overrun", "cost_scale": {"category:nowhere": 1.2}}]})
+    p = run(["solve", "-"], stdin=json.dumps(spec))
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["scenarios"][0]["status"] == "optimal"
+    lines = [line for line in p.stderr.splitlines() if line.startswith("warning:")]
+    assert len(lines) == 1 and "nowhere" in lines[0], p.stderr

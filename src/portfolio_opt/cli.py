@@ -25,7 +25,7 @@ import os
 import sys
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -363,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
-            warnings.showwarning = _warn_to_stderr
+            warnings.showwarning = _warn_once_to_stderr(set())
             if args.command == "solve":
                 return _cmd_solve(args, out)
             if args.command == "select":
@@ -402,8 +402,17 @@ def _fd_open(fd: int) -> bool:
         return False
 
 
-def _warn_to_stderr(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+def _warn_once_to_stderr(seen: set[str]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints each message once to stderr, whichever line warned: a
+    scenario is applied once to check it and once to solve it, and used to warn twice."""
+
+    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        text = f"warning: {message}"
+        if text not in seen:
+            seen.add(text)
+            print(text, file=sys.stderr)
+
+    return show
 
 
 if __name__ == "__main__":  # pragma: no cover
