@@ -94,16 +94,29 @@ def _point(budget: float, result: Any) -> FrontierPoint:
 
 
 def _upper_only(c: Constraint) -> bool:
-    """Limits every partial portfolio must meet: those the empty portfolio meets and an addition can break
-    (maximums, and shares either way: the empty portfolio's share counts as met).  The others (minimum
-    counts and costs, requirements, mandates) can only be reached by adding, and are checked at the end."""
+    """Limits every partial portfolio must meet: those the empty portfolio meets and only an addition can
+    break (budgets, capacities, exclusions, maximums).  Shares, which an addition can move either way, are
+    kept by :func:`_share_shortfalls`; the others (minimum counts and costs, requirements, mandates) can only
+    be reached by adding, and are checked at the end."""
     if isinstance(c, (BudgetLimit, CapacityLimit, Excludes, ForcedOut)):
         return True
-    if isinstance(c, GroupLimit):
-        return c.bound == "max" or c.measure == "share"
-    if isinstance(c, CountLimit):
-        return c.bound == "max"
+    if isinstance(c, (GroupLimit, CountLimit)):
+        return c.bound == "max" and getattr(c, "measure", None) != "share"
     return False
+
+
+def _share_shortfalls(shares: list[GroupLimit], in_category: list[np.ndarray], cost: np.ndarray,
+                      selected: np.ndarray) -> np.ndarray:
+    """How far the portfolio ``selected`` is from each share limit (0 where it holds), in units of cost.
+
+    >>> grow = GroupLimit("grow", "share", "min", 0.2)
+    >>> _share_shortfalls([grow], [np.array([True, False])], np.array([1.0, 9.0]), np.array([False, True]))
+    array([1.8])
+    """
+    total = float(cost[selected].sum())
+    part = [float(cost[selected & cat].sum()) for cat in in_category]
+    return np.array([max(0.0, c.amount * total - x if c.bound == "min" else x - c.amount * total)
+                     for c, x in zip(shares, part)])
 
 
 def greedy_portfolio(problem: Problem) -> FrontierPoint:
@@ -117,11 +130,17 @@ def greedy_portfolio(problem: Problem) -> FrontierPoint:
     holds"): a project worth nothing or less is added too when it fits, as
     rank-and-cut funds down the list.  Each is added with the projects it
     requires, each at the earliest start at which the budgets, capacities,
-    exclusions, maximums and shares still hold.  Minimums (group minimum
-    counts and costs, minimum count, requirements) are checked at the end: a
-    portfolio that misses one has status ``"infeasible"`` and lists the
-    ``violations``; otherwise the status is ``"feasible"`` (a solution, not
-    proven optimal).
+    exclusions and maximums still hold; a project that is not mandatory only
+    if no share limit of a category ends further from holding than before
+    (a share that holds still holds; one the mandatory projects leave short,
+    such as a minimum share of another category, is only moved towards
+    holding).  Mandatory projects are not held back by shares: every feasible
+    portfolio has them, and a minimum share of one category would otherwise
+    refuse the first mandatory project of any other.  Minimums (group minimum
+    counts and costs, minimum count, requirements, a share still short) are
+    checked at the end: a portfolio that misses one has status
+    ``"infeasible"`` and lists the ``violations``; otherwise the status is
+    ``"feasible"`` (a solution, not proven optimal).
 
     Examples
     --------
@@ -152,6 +171,10 @@ def greedy_portfolio(problem: Problem) -> FrontierPoint:
             return coef[k] / tc[k]
         return math.copysign(math.inf, coef[k]) if coef[k] else 0.0  # costs nothing: first or last, by sign
 
+    shares = [c for c in problem.constraints if isinstance(c, GroupLimit) and c.measure == "share"]
+    cats = f["category"].to_numpy(object)
+    in_category = [cats == c.category for c in shares]
+    tol = 1e-9 * max(1.0, float(np.abs(tc).sum()))
     first = sorted((pos[m] for m in mandatory), key=lambda k: (-ratio(k), ids[k]))
     rest = sorted((k for k in range(len(ids)) if ids[k] not in mandatory), key=lambda k: (-ratio(k), ids[k]))
     starts = np.full(len(ids), -1, dtype=int)
@@ -181,6 +204,9 @@ def greedy_portfolio(problem: Problem) -> FrontierPoint:
             else:
                 ok = False
                 break
+        if ok and shares and ids[k] not in mandatory:
+            before = _share_shortfalls(shares, in_category, tc, starts >= 0)
+            ok = bool(np.all(_share_shortfalls(shares, in_category, tc, trial >= 0) <= before + tol))
         if ok:
             starts = trial
     violations = tuple(check_portfolio(problem, starts))
