@@ -315,3 +315,21 @@ def test_a_failing_lp_leaves_the_model_to_the_backend(monkeypatch):
     assert r.status.value == "optimal" and "no LP relaxation (HiGHS is not installed)" in r.solver.message
     with no_fixing():
         assert po.select(problem).objective == pytest.approx(r.objective, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_greedy_drops_misfits_in_bulk_without_changing_its_portfolio(seed, monkeypatch):
+    """Blocks of columns that no longer fit a row of non-negative coefficients are dropped before add() looks
+    at them: the portfolio is the one column-by-column adding gives (random models with requirements,
+    exclusions, an at-least row, mandatory columns; blocks of 2 so that every path runs), and it is feasible."""
+    rng = np.random.default_rng(1000 + seed)
+    m = random_model(rng, n=int(rng.integers(8, 40)))
+    for r in (m.c.astype(float), rng.normal(size=m.n_cols)):
+        monkeypatch.setattr(_fixing, "GREEDY_BLOCK", 2)
+        blocked = _fixing.greedy(m, np.zeros(m.n_cols), r, candidates=m.n_cols)
+        monkeypatch.setattr(_fixing, "GREEDY_BLOCK", 10**9)
+        one_by_one = _fixing.greedy(m, np.zeros(m.n_cols), r, candidates=m.n_cols)
+        assert (blocked is None) == (one_by_one is None)
+        if blocked is not None:
+            assert np.array_equal(blocked, one_by_one)
+            assert _fixing.feasible(m, blocked)

@@ -100,8 +100,10 @@ CORE_MIN = 200
 #: columns) the LP is lost time, 2.3-2.6 s at 10,000 candidates x 12 periods
 LP_SHARE = 0.05
 LP_MIN_SECONDS = 2.0
-#: the greedy considers at most this many columns to add (by reduced cost)
+#: the greedy considers at most this many columns to add (by reduced cost) ...
 GREEDY_CANDIDATES = 1_000
+#: ... this many at a time, those that no longer fit dropped in bulk
+GREEDY_BLOCK = 256
 #: a model the backend left without a portfolio at its time limit gets a greedy one (``_solvers._kept_greedy``),
 #: bounded, without the LP's bound, by at most this many subgradient steps (:func:`subgradient_bound`) ...
 FALLBACK_STEPS = 200
@@ -259,8 +261,23 @@ def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray, candidates: in
     cand = np.flatnonzero((x < model.col_hi) & (np.asarray(model.c) > 0))
     if len(cand) > candidates:
         cand = cand[np.argpartition(-r[cand], candidates)[:candidates]]
-    for j in cand[np.lexsort((-r[cand], -x_lp[cand]))]:
-        add(int(j))
+    order = cand[np.lexsort((-r[cand], -x_lp[cand]))]
+    # rows whose coefficients are all >= 0 only lose room as columns are added: a column that breaks one of
+    # them now never fits later, and is dropped in bulk, a block at a time, before add() looks at it
+    # (the same portfolio; 100,000 candidates with 5 resources: 2 s of add() calls, most of them misfits)
+    rows_of = np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))
+    mono = np.isfinite(hi)
+    mono[rows_of[R.data < 0]] = False
+    M = A[np.flatnonzero(mono)].tocsc() if len(order) > GREEDY_BLOCK else None
+    room_rows = np.flatnonzero(mono)
+    for b in range(0, len(order), GREEDY_BLOCK):
+        block = order[b:b + GREEDY_BLOCK]
+        if M is not None:
+            sub = M[:, block]
+            too_big = np.r_[0, np.cumsum(sub.data > (hi[room_rows] - act[room_rows])[sub.indices] + _TOL)]
+            block = block[too_big[sub.indptr[1:]] == too_big[sub.indptr[:-1]]]  # no row it breaks
+        for j in block:
+            add(int(j))
     return x if feasible(model, x) else None
 
 
