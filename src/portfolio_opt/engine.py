@@ -46,7 +46,7 @@ def problem_from_spec(spec: Mapping[str, Any]) -> Problem:
     """
     if not isinstance(spec, Mapping):
         raise ValidationError(f"the request must be a JSON object, got {type(spec).__name__}")
-    problems: list[str] = _non_finite(spec)
+    problems: list[str] = _non_finite(spec) if _may_be_non_finite(spec) else []
     if problems:  # read as "missing" or "no limit" downstream: refused here instead
         raise ValidationError(problems)
     unknown = sorted(set(spec) - _TOP)
@@ -209,6 +209,23 @@ def _request_words(message: str, scores: set[str]) -> str:
         for col in (name, f"score_{name}"):
             message = message.replace(f"column '{col}'", f"field 'scores.{name}'")
     return message
+
+
+def _may_be_non_finite(spec: Mapping[str, Any]) -> bool:
+    """False when the request surely has no NaN or infinite number: JSON's encoder (C code) refuses them, and
+    checks 100,000 projects in a fraction of :func:`_non_finite`'s 0.5-0.7 s. True when it cannot tell (a
+    value JSON cannot encode, such as a numpy number of a caller in Python): :func:`_non_finite` then looks.
+
+    >>> _may_be_non_finite({"budget": 5.0}), _may_be_non_finite({"budget": float("nan")})
+    (False, True)
+    """
+    import json
+
+    try:
+        json.dumps(spec, allow_nan=False)
+    except (ValueError, TypeError, RecursionError):
+        return True
+    return False
 
 
 def _non_finite(value: Any, path: str = "", project: str | None = None) -> list[str]:

@@ -561,8 +561,23 @@ def cash_flow_metrics(
     ]
     if problems:
         raise ValidationError(problems)
+    return metrics_of_flows(c_rows, b_rows, r, p, index, fractional_payback=bool(fractional_payback))
 
-    width = max((len(x) for x in c_rows + b_rows), default=0)
+
+def metrics_of_flows(c_rows: Sequence[np.ndarray], b_rows: Sequence[np.ndarray], r: float, p: np.ndarray,
+                     index: pd.Index, *, fractional_payback: bool = False) -> pd.DataFrame:
+    """:func:`cash_flow_metrics` of flows already checked: float arrays per project (the table's own).
+
+    ``Problem.metrics`` calls it directly: checking again, cell by cell, the
+    flows the table was built from took 2.5 s of a result's 3.5 s at 100,000
+    candidates.
+
+    >>> m = metrics_of_flows([np.array([400.0, 250.0])], [np.array([0.0, 300.0, 500.0, 500.0])], 0.0,
+    ...                      np.array([0.9]), pd.Index(["CRM"]))
+    >>> m.loc["CRM", ["npv", "payback_period", "expected_npv"]].tolist()
+    [650.0, 3.0, 585.0]
+    """
+    width = max((len(x) for x in [*c_rows, *b_rows]), default=0)
     c = _pad(c_rows, width)
     b = _pad(b_rows, width)
     pv_c = _pv_kernel(c, r)

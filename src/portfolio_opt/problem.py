@@ -401,12 +401,12 @@ class Problem:
     @functools.cached_property
     def metrics(self) -> pd.DataFrame:
         """Cost-benefit metrics per project (NPV, benefit-cost ratio, ROI, payback...)."""
-        from .finance import cash_flow_metrics
+        from .finance import metrics_of_flows
 
-        f = self.table.frame
-        costs = pd.Series([list(c) for c in f["cost"]], index=f.index)
-        benefits = pd.Series([list(b) if b else None for b in f["benefits"]], index=f.index, dtype=object)
-        return cash_flow_metrics(costs, benefits, self.discount_rate, probability=f["probability"])
+        f = self.table.frame  # flows checked when the table was built (``cash_flow_metrics`` checks them again)
+        return metrics_of_flows([np.asarray(c, float) for c in f["cost"]],
+                                [np.asarray(b if b else (), float) for b in f["benefits"]],
+                                float(self.discount_rate), f["probability"].to_numpy(float), f.index.copy())
 
     @functools.cached_property
     def scores(self) -> pd.DataFrame | None:
