@@ -237,9 +237,11 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
         elif raw is None and fixing.seconds > 0:  # solved whole, in what is left of the limit
             left = None if options.time_limit is None else options.time_limit - fixing.seconds
             warm = options.warm_start if options.warm_start is not None else fixing.incumbent
-            if left is not None and left < NO_TIME_LEFT:  # the LP took the limit: a greedy portfolio, if any
-                raw = _not_run(backend)
-            else:
+            raw = None
+            if left is not None and left < min(NO_TIME_LEFT, 0.1 * float(options.time_limit)):
+                # the LP took the limit: a greedy portfolio, if there is one (else the backend, briefly)
+                raw = _kept_greedy(model, options, _not_run(backend), fixing.incumbent, fixing.bound)
+            if raw is None or raw.x is None:
                 left = None if left is None else max(0.01, left)
                 raw = _solve_checked(model, dataclasses.replace(options, time_limit=left, warm_start=warm), backend)
             raw = dataclasses.replace(raw, seconds=raw.seconds + fixing.seconds)
@@ -261,7 +263,8 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     return raw
 
 
-#: seconds of a time limit below which the model is not handed to the backend after its LP
+#: seconds of a time limit (at most a tenth of it) below which the model is not handed to the backend after
+#: its LP when a greedy portfolio is found (:func:`_kept_greedy`)
 NO_TIME_LEFT = 0.05
 
 

@@ -292,7 +292,11 @@ def enumerate_near(model: CompiledModel, U: float, r: np.ndarray, p: np.ndarray,
         v = -math.inf if x is None else float(c @ x + model.offset)
         if v > z:
             best, z = x, v
-        if gap >= top():  # every portfolio better than the best known was listed: none is
+        # every portfolio better than the best known was listed, or every portfolio at all (a walk within the
+        # sum of the movable |r| changes any columns): none is better. Without the second, an infeasible
+        # model (no best known, top() infinite) was walked again and again with a growing budget until the
+        # work ran out: 1,741 walks and 1.3 s on 5 columns, past a 0.1 s limit, then "no solution"
+        if gap >= top() or gap + margin >= float(movable.sum()):
             return None if best is None else Enumerated(best, walked, states, gap)
         # half as much budget again and a quarter more columns (each walk costs more than the last), or at
         # once the budget that decides (a better portfolio within it, or the best known is optimal)
