@@ -333,3 +333,36 @@ def test_the_greedy_drops_misfits_in_bulk_without_changing_its_portfolio(seed, m
         if blocked is not None:
             assert np.array_equal(blocked, one_by_one)
             assert _fixing.feasible(m, blocked)
+
+
+@pytest.mark.parametrize("spec", [
+    # a category's minimum cost, filled first, took the project the mandatory one excludes
+    {"version": 1, "budget": {"total": 11, "per_period": [8]}, "resources": {"eng": [3]}, "max_projects": 2,
+     "groups": [{"category": "grow", "min_cost": 3}], "projects": [
+         {"id": "P0", "cost": [3], "value": 8, "resources": {"eng": [1]}, "category": "grow", "excludes": ["P4"]},
+         {"id": "P1", "cost": [1], "value": 3, "resources": {"eng": [2]}, "category": "grow", "requires": ["P4"]},
+         {"id": "P2", "cost": [6], "value": 5, "resources": {"eng": [1]}, "category": "run", "requires": ["P0"]},
+         {"id": "P3", "cost": [6], "value": 8, "resources": {"eng": [1]}, "category": "run"},
+         {"id": "P4", "cost": [4], "value": 9, "resources": {"eng": [2]}, "category": "grow", "mandatory": True}]},
+    # a mandatory 'grow' project takes the minimum share of 'run' below its limit: refused at every step
+    {"version": 1, "budget": 20, "groups": [{"category": "run", "min_share": 0.3}], "projects": [
+        {"id": "G", "cost": 5, "value": 1, "category": "grow", "mandatory": True},
+        {"id": "R1", "cost": 4, "value": 6, "category": "run"},
+        {"id": "R2", "cost": 9, "value": 2, "category": "run"},
+        {"id": "X", "cost": 3, "value": 5}]},
+])
+def test_the_greedy_finds_a_portfolio_where_its_first_pass_found_none(spec):
+    """Found by the time-limit fuzz: the kept greedy had no portfolio to give (status no_solution) where one
+    exists. The first pass still finds none (as before); a second and third pass do, and it is feasible by the
+    independent oracle."""
+    from oracle import feasible as oracle_feasible
+    from portfolio_opt._compile import compile_problem
+
+    comp = compile_problem(po.problem_from_spec(spec))
+    m = comp.model
+    x = _fixing.greedy(m, np.zeros(m.n_cols), m.c.astype(float), candidates=m.n_cols)
+    assert x is not None and _fixing.feasible(m, x)
+    starts = comp.starts(x)
+    choice = {pid: int(s) for pid, s in zip(po.problem_from_spec(spec).ids, starts) if s >= 0}
+    assert oracle_feasible(spec, choice)
+    assert any(p.get("mandatory") and p["id"] in choice for p in spec["projects"])
