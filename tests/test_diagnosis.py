@@ -312,3 +312,37 @@ def test_a_minimum_beyond_reach_is_repaired_by_its_whole_excess():
     assert out["diagnosis"][-1].endswith("lower the minimum number of 'run' projects (3) by 3 to 0"), out["diagnosis"]
     huge = {**spec, "groups": [{"category": "run", "min_count": 1e30}]}
     assert po.solve_spec(huge)["diagnosis"][0].startswith("the minimum number of 'run' projects (1e+30)")
+
+
+def test_a_diagnosis_out_of_time_reports_what_it_holds_and_says_so():
+    """With no time at all (total_time=0) the deletion filter stops before its first check: the answer still
+    has the quick checks, names the whole request as the set that cannot hold (it cannot, as a whole), says no
+    smaller set was found in time, and tries no repair. With time, the same problem gets its irreducible set."""
+    import pandas as pd
+
+    df = pd.DataFrame({"id": ["A", "B", "C"], "cost": [5, 4, 1], "value": [1, 1, 1],
+                       "mandatory": [True, True, False]})
+    problem = po.Problem.from_frame(df, budget=6, max_projects=3)
+    cut = po.diagnose(problem, total_time=0)
+    assert cut.checks and "'A' and 'B' cost 9" in cut.checks[0]
+    assert cut.conflict == problem.constraints and not cut.repairs
+    assert "no smaller set" in cut.conflict_text and "time limit" in cut.conflict_text
+    full = po.diagnose(problem)
+    assert len(full.conflict) < len(problem.constraints) and full.repairs
+    assert "time limit" not in full.conflict_text
+
+
+def test_select_with_a_time_limit_bounds_its_diagnosis(monkeypatch):
+    import pandas as pd
+
+    from portfolio_opt import diagnosis as D
+
+    seen = []
+    real = D.diagnose_infeasibility
+    monkeypatch.setattr(D, "diagnose_infeasibility", lambda *a, **k: seen.append(k.get("total_time")) or real(*a, **k))
+    df = pd.DataFrame({"id": ["A", "B"], "cost": [5, 4], "value": [1, 1], "mandatory": [True, True]})
+    problem = po.Problem.from_frame(df, budget=6)
+    for limit, total in ((None, None), (0.5, 2.0), (30, 30.0)):
+        r = po.select(problem, time_limit=limit)
+        assert r.status.value == "infeasible" and r.diagnosis
+    assert seen == [None, 2.0, 30.0]

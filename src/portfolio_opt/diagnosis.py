@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -231,27 +232,50 @@ def quick_checks(problem: Problem, added: str | None = None) -> list[str]:
     return msgs
 
 
-def conflict_set(problem: Problem, *, solver: str = "auto", time_limit: float | None = 20.0) -> tuple[Constraint, ...]:
+def _per_check(time_limit: float | None, deadline: float | None) -> float | None:
+    """A check's time limit: ``time_limit``, and no more than is left before ``deadline`` (monotonic)."""
+    if deadline is None:
+        return time_limit
+    left = max(0.01, deadline - time.monotonic())
+    return left if time_limit is None else min(float(time_limit), left)
+
+
+def _out_of_time(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def conflict_set(problem: Problem, *, solver: str = "auto", time_limit: float | None = 20.0,
+                 deadline: float | None = None) -> tuple[Constraint, ...]:
     """An irreducible set of the problem's constraints that cannot hold together.
 
     Blocks of constraints are dropped while the rest stays infeasible, with the
     block size halving down to one (a deletion filter); what remains is
-    irreducible: without any one member the set is consistent.
+    irreducible: without any one member the set is consistent.  At
+    ``deadline`` (``time.monotonic()``) the filter stops: what it holds then
+    still cannot hold together, but may not be irreducible (:func:`_conflict`).
     """
+    return _conflict(problem, solver, time_limit, deadline)[0]
+
+
+def _conflict(problem: Problem, solver: str, time_limit: float | None,
+              deadline: float | None) -> tuple[tuple[Constraint, ...], bool]:
+    """:func:`conflict_set` and whether it is irreducible (the filter ended before ``deadline``)."""
     keep = list(problem.constraints)
     b = max(1, len(keep) // 2)
     while True:
         i = 0
         while i < len(keep):
+            if _out_of_time(deadline):
+                return tuple(keep), False
             trial = keep[:i] + keep[i + b :]
-            if _feasible(problem, trial, solver, time_limit) is False:
+            if _feasible(problem, trial, solver, _per_check(time_limit, deadline)) is False:
                 keep = trial
             else:
                 i += b
         if b == 1:
             break
         b = max(1, b // 2)
-    return tuple(keep)
+    return tuple(keep), True
 
 
 def _relax_amount(problem: Problem, con: Constraint, solver: str, time_limit: float | None) -> float | None:
@@ -303,7 +327,8 @@ def _relax_amount(problem: Problem, con: Constraint, solver: str, time_limit: fl
     return -delta if lower_bounded else delta
 
 
-def diagnose(problem: Problem, *, solver: str = "auto", time_limit: float | None = 20.0) -> Diagnosis:
+def diagnose(problem: Problem, *, solver: str = "auto", time_limit: float | None = 20.0,
+             total_time: float | None = None) -> Diagnosis:
     """Explain why ``problem`` is infeasible and how to repair it.
 
     Parameters
@@ -314,6 +339,11 @@ def diagnose(problem: Problem, *, solver: str = "auto", time_limit: float | None
         Backend for the feasibility checks.
     time_limit : float, optional
         Per check; a check that hits it counts as "unknown" (kept).
+    total_time : float, optional
+        Seconds for the whole diagnosis (None: no limit beyond the checks'):
+        where it runs out, the conflict found so far is reported (it still
+        cannot hold together, but a smaller one may exist: the text says so)
+        and the repairs not yet tried are left out.
 
     Returns
     -------
@@ -330,31 +360,41 @@ def diagnose(problem: Problem, *, solver: str = "auto", time_limit: float | None
     >>> [r.text for r in d.repairs][0]
     'raise the total budget (6) by 3 to 9'
     """
-    if _feasible(problem, problem.constraints, solver, time_limit) is not False:
+    deadline = None if total_time is None else time.monotonic() + float(total_time)
+    if _feasible(problem, problem.constraints, solver, _per_check(time_limit, deadline)) is not False:
         return Diagnosis((), (), (), "")
     checks = tuple(quick_checks(problem))
-    conflict = conflict_set(problem, solver=solver, time_limit=time_limit)
+    conflict, irreducible = _conflict(problem, solver, time_limit, deadline)
     labels = problem.periods
     text = ""
-    if conflict:
-        text = "these constraints cannot all hold together: " + "; ".join(c.describe(labels) for c in conflict)
+    if conflict and not irreducible and len(conflict) == len(problem.constraints):
+        text = (f"the request's {len(conflict)} constraints cannot all hold together; no smaller set that cannot "
+                "was found within the time limit")
+    elif conflict:
+        text = ("these constraints cannot all hold together" + ("" if irreducible else
+                " (found within the time limit; a smaller such set may exist)") + ": "
+                + "; ".join(c.describe(labels) for c in conflict))
     repairs: list[Repair] = []
-    for con in conflict:
+    for con in conflict if irreducible else ():
+        if _out_of_time(deadline):
+            break
         if isinstance(con, NUMERIC):
-            delta = _relax_amount(problem, con, solver, time_limit)
+            delta = _relax_amount(problem, con, solver, _per_check(time_limit, deadline))
             if delta is None:
                 continue
             new = con.amount + delta
             if isinstance(con, CountLimit) or (isinstance(con, GroupLimit) and con.measure == "count"):
                 new = float(round(new))
             relaxed = dataclasses.replace(con, amount=max(new, 0.0))  # type: ignore[type-var]
-            ok = _feasible(problem, [relaxed if c == con else c for c in problem.constraints], solver, time_limit) is True
+            ok = _feasible(problem, [relaxed if c == con else c for c in problem.constraints], solver,
+                           _per_check(time_limit, deadline)) is True
             word = "raise" if delta > 0 else "lower"
             repairs.append(Repair(con, "relax", delta, new, ok,
                                   f"{word} {con.describe(labels)} by {abs(delta):,.6g} to {new:,.6g}"
                                   + ("" if ok else " (not confirmed by a re-solve)")))
         else:
-            ok = _feasible(problem, [c for c in problem.constraints if c != con], solver, time_limit) is True
+            ok = _feasible(problem, [c for c in problem.constraints if c != con], solver,
+                           _per_check(time_limit, deadline)) is True
             verb = {Mandatory: "drop", ForcedOut: "lift", Requires: "drop the requirement:", Excludes: "drop the exclusion:"}
             what = con.describe(labels)
             t = f"{verb.get(type(con), 'drop')} {what}"
@@ -366,9 +406,9 @@ def diagnose(problem: Problem, *, solver: str = "auto", time_limit: float | None
 
 
 def diagnose_infeasibility(problem: Problem, *, solver: str = "auto", threads: int | None = None,
-                           time_limit: float | None = 20.0) -> list[str]:
+                           time_limit: float | None = 20.0, total_time: float | None = None) -> list[str]:
     """Plain-language diagnosis lines (the engine's ``diagnosis`` field)."""
-    d = diagnose(problem, solver=solver, time_limit=time_limit)
+    d = diagnose(problem, solver=solver, time_limit=time_limit, total_time=total_time)
     msgs = list(d.checks) + ([d.conflict_text] if d.conflict_text else [])
     ok = [r.text for r in d.repairs if r.verified]
     if len(ok) > 1:
