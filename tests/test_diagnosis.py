@@ -346,3 +346,20 @@ def test_select_with_a_time_limit_bounds_its_diagnosis(monkeypatch):
         r = po.select(problem, time_limit=limit)
         assert r.status.value == "infeasible" and r.diagnosis
     assert seen == [None, 2.0, 30.0]
+
+
+def test_a_diagnosis_that_cannot_prove_infeasibility_again_in_time_still_says_something(monkeypatch):
+    """Under a total time, the first check (the whole problem, proved infeasible by the solve just before)
+    may hit its limit: the diagnosis then has the quick checks and says no set was isolated, instead of
+    nothing at all."""
+    import pandas as pd
+
+    from portfolio_opt import diagnosis as D
+
+    df = pd.DataFrame({"id": ["A", "B"], "cost": [5, 4], "value": [1, 1], "mandatory": [True, True]})
+    problem = po.Problem.from_frame(df, budget=6)
+    monkeypatch.setattr(D, "_feasible", lambda *a, **k: None)  # every check hits its limit
+    d = po.diagnose(problem, total_time=1.0)
+    assert d.checks and "cost 9" in d.checks[0] and not d.conflict
+    assert "within the time limit" in d.conflict_text
+    assert po.diagnose(problem).messages == []  # without a total time: unknown, as before

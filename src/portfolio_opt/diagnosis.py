@@ -361,7 +361,11 @@ def diagnose(problem: Problem, *, solver: str = "auto", time_limit: float | None
     'raise the total budget (6) by 3 to 9'
     """
     deadline = None if total_time is None else time.monotonic() + float(total_time)
-    if _feasible(problem, problem.constraints, solver, _per_check(time_limit, deadline)) is not False:
+    whole = _feasible(problem, problem.constraints, solver, _per_check(time_limit, deadline))
+    if whole is None and deadline is not None:  # not proved again in time: what the quick checks find
+        return Diagnosis(tuple(quick_checks(problem)), (), (),
+                         "no set of constraints that cannot hold together was isolated within the time limit")
+    if whole is not False:
         return Diagnosis((), (), (), "")
     checks = tuple(quick_checks(problem))
     conflict, irreducible = _conflict(problem, solver, time_limit, deadline)
