@@ -244,22 +244,20 @@ def _out_of_time(deadline: float | None) -> bool:
     return deadline is not None and time.monotonic() >= deadline
 
 
-def conflict_set(problem: Problem, *, solver: str = "auto", time_limit: float | None = 20.0,
-                 deadline: float | None = None) -> tuple[Constraint, ...]:
+def conflict_set(problem: Problem, *, solver: str = "auto", time_limit: float | None = 20.0) -> tuple[Constraint, ...]:
     """An irreducible set of the problem's constraints that cannot hold together.
 
     Blocks of constraints are dropped while the rest stays infeasible, with the
     block size halving down to one (a deletion filter); what remains is
-    irreducible: without any one member the set is consistent.  At
-    ``deadline`` (``time.monotonic()``) the filter stops: what it holds then
-    still cannot hold together, but may not be irreducible (:func:`_conflict`).
+    irreducible: without any one member the set is consistent.
     """
-    return _conflict(problem, solver, time_limit, deadline)[0]
+    return _conflict(problem, solver, time_limit, None)[0]
 
 
 def _conflict(problem: Problem, solver: str, time_limit: float | None,
               deadline: float | None) -> tuple[tuple[Constraint, ...], bool]:
-    """:func:`conflict_set` and whether it is irreducible (the filter ended before ``deadline``)."""
+    """:func:`conflict_set`, stopped at ``deadline`` (``time.monotonic()``), and whether it is irreducible (the
+    filter ended before the deadline; else what it holds still cannot hold together, but may shrink further)."""
     keep = list(problem.constraints)
     b = max(1, len(keep) // 2)
     while True:

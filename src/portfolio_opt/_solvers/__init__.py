@@ -213,6 +213,7 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     options = _threads(options)
     raw = None
     incumbent = lp_bound = None
+    greedy_tried = False  # _kept_greedy already found no portfolio
     if not relax and _fixing_allowed():
         from ._fixing import solve_fixed, walks_small
 
@@ -241,6 +242,7 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
             if left is not None and left < min(NO_TIME_LEFT, 0.1 * float(options.time_limit)):
                 # the LP took the limit: a greedy portfolio, if there is one (else the backend, briefly)
                 raw = _kept_greedy(model, options, _not_run(backend), fixing.incumbent, fixing.bound)
+                greedy_tried = raw.x is None
             if raw is None or raw.x is None:
                 left = None if left is None else max(0.01, left)
                 raw = _solve_checked(model, dataclasses.replace(options, time_limit=left, warm_start=warm), backend)
@@ -256,7 +258,7 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
             raw = dataclasses.replace(raw, bound=bound, message=f"{raw.message}; {how} ({fixing.note})")
     if raw is None:
         raw = _solve_checked(model, options, backend, relax)
-    if raw.status == Status.NO_SOLUTION and options.time_limit is not None and not relax:
+    if raw.status == Status.NO_SOLUTION and options.time_limit is not None and not relax and not greedy_tried:
         raw = _kept_greedy(model, options, raw, incumbent, lp_bound)
     if options.known_bound is not None and not relax:
         raw = _apply_known_bound(model, options, raw)
@@ -306,14 +308,15 @@ def _kept_greedy(model: CompiledModel, options: SolverOptions, raw: RawSolution,
         return raw
     c = np.asarray(model.c, float)
     found = [np.asarray(x, float) for x in (incumbent, options.warm_start) if x is not None]
-    found.append(greedy(model, np.zeros(model.n_cols), c, candidates=model.n_cols))  # by value
-    found = [x for x in found if x is not None and feasible(model, x)]
+    found = [x for x in found if feasible(model, x)]
+    by_value = greedy(model, np.zeros(model.n_cols), c, candidates=model.n_cols)  # feasible, or None
+    found += [] if by_value is None else [by_value]
     if not found:
         return raw
     U, r = subgradient_bound(model, max(float(c @ x + model.offset) for x in found))  # towards the best
-    found.append(greedy(model, np.zeros(model.n_cols), r, candidates=model.n_cols))
-    found = [x for x in found if x is not None and feasible(model, x)]
-    x = max(found, key=lambda v: float(model.c @ v))
+    by_r = greedy(model, np.zeros(model.n_cols), r, candidates=model.n_cols)
+    found += [] if by_r is None else [by_r]
+    x = max(found, key=lambda v: float(c @ v))
     z = float(model.c @ x + model.offset)
     bound = max(min([U] + [float(b) for b in (raw.bound, lp_bound) if b is not None]), z)
     proven = bound - z <= objective_tolerance(model, options, z)

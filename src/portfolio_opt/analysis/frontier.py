@@ -175,6 +175,7 @@ def greedy_portfolio(problem: Problem) -> FrontierPoint:
     cats = f["category"].to_numpy(object)
     in_category = [cats == c.category for c in shares]
     tol = 1e-9 * max(1.0, float(np.abs(tc).sum()))
+    short = np.zeros(len(shares))  # the shortfalls of the portfolio so far (the empty one meets every share)
     first = sorted((pos[m] for m in mandatory), key=lambda k: (-ratio(k), ids[k]))
     rest = sorted((k for k in range(len(ids)) if ids[k] not in mandatory), key=lambda k: (-ratio(k), ids[k]))
     starts = np.full(len(ids), -1, dtype=int)
@@ -204,11 +205,11 @@ def greedy_portfolio(problem: Problem) -> FrontierPoint:
             else:
                 ok = False
                 break
-        if ok and shares and ids[k] not in mandatory:
-            before = _share_shortfalls(shares, in_category, tc, starts >= 0)
-            ok = bool(np.all(_share_shortfalls(shares, in_category, tc, trial >= 0) <= before + tol))
+        after = _share_shortfalls(shares, in_category, tc, trial >= 0) if ok and shares else short
+        if ok and ids[k] not in mandatory:
+            ok = bool(np.all(after <= short + tol))
         if ok:
-            starts = trial
+            starts, short = trial, after
     violations = tuple(check_portfolio(problem, starts))
     sel = starts >= 0
     total, _ = problem.budget_limits()
