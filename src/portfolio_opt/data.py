@@ -424,6 +424,9 @@ def projects_from_records(records: Sequence[Mapping[str, Any]], *, columns: Colu
         if not isinstance(rec, Mapping):
             problems.append(f"project #{k + 1}: expected an object, got {type(rec).__name__}")
             continue
+        if type(rec) is dict and "resources" not in rec and "scores" not in rec:
+            rows.append(rec)  # as it is: from_records copies the values
+            continue
         row: dict[str, Any] = {}
         for key, val in rec.items():
             if key == "resources" and isinstance(val, Mapping):
@@ -616,14 +619,16 @@ def validate_projects(
 
     def numbers_col(name: str, default: float, lo: float | None = None, hi: float | None = None) -> list[float]:
         if name in src and pd.api.types.is_numeric_dtype(src[name]) and not pd.api.types.is_bool_dtype(src[name]):
-            arr = src[name].to_numpy(dtype=float)
+            arr = src[name].to_numpy(dtype=float, na_value=np.nan)
+            missing = np.isnan(arr)  # empty cells (a column some projects leave out): the default
             ok = np.isfinite(arr) & (np.abs(arr) <= MAX_AMOUNT)
             if lo is not None:
                 ok &= arr >= lo
             if hi is not None:
                 ok &= arr <= hi
-            if ok.all():
-                return arr.tolist()  # the common case, without a Python loop per value
+            if (ok | missing).all() and not (name == cols.value and require_value and missing.any()):
+                # the common case, without a Python loop per value
+                return np.where(missing, default, arr).tolist() if missing.any() else arr.tolist()
         raw = col(name)
         out = []
         for k in range(n):
@@ -662,8 +667,16 @@ def validate_projects(
     probs = numbers_col(cols.probability, 1.0, 0.0, 1.0)
 
     def int_col(name: str) -> list[int | None]:
-        if name in src and isinstance(src[name].dtype, np.dtype) and src[name].dtype.kind in "iu":
+        if name not in src:
+            return [None] * n
+        if isinstance(src[name].dtype, np.dtype) and src[name].dtype.kind in "iu":
             return src[name].to_numpy().tolist()  # Python ints (a nullable Int64 goes cell by cell)
+        if isinstance(src[name].dtype, np.dtype) and src[name].dtype.kind == "f":  # whole numbers, some missing
+            arr = src[name].to_numpy()
+            missing = np.isnan(arr)
+            whole = arr[~missing]
+            if np.all(np.isfinite(whole) & (whole == np.round(whole))):
+                return [None if m else int(v) for v, m in zip(arr.tolist(), missing.tolist())]
         raw = col(name)
         out: list[int | None] = []
         for k in range(n):
@@ -853,8 +866,10 @@ def validate_projects(
     cats_raw = col(cols.category)
     frame = pd.DataFrame(
         {
-            "name": [ids[k] if names_raw is None or _is_missing(names_raw[k]) else str(names_raw[k]) for k in range(n)],
-            "category": [None if cats_raw is None or _is_missing(cats_raw[k]) else str(cats_raw[k]) for k in range(n)],
+            "name": list(ids) if names_raw is None else
+                    [v if type(v) is str else i if _is_missing(v) else str(v) for i, v in zip(ids, names_raw)],
+            "category": [None] * n if cats_raw is None else
+                        [v if type(v) is str else None if _is_missing(v) else str(v) for v in cats_raw],
             "duration": durations,
             "cost": [tuple(p) for p in costs],  # floats already
             "total_cost": [float(sum(p)) for p in costs],

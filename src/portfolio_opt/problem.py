@@ -404,8 +404,7 @@ class Problem:
         from .finance import metrics_of_flows
 
         f = self.table.frame  # flows checked when the table was built (``cash_flow_metrics`` checks them again)
-        return metrics_of_flows([np.asarray(c, float) for c in f["cost"]],
-                                [np.asarray(b if b else (), float) for b in f["benefits"]],
+        return metrics_of_flows(f["cost"].tolist(), [b if b else () for b in f["benefits"].tolist()],
                                 float(self.discount_rate), f["probability"].to_numpy(float), f.index.copy())
 
     @functools.cached_property

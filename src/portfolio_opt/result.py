@@ -331,7 +331,7 @@ class PortfolioResult:
         scores = p.scores
         vals = p.objective_values
         # whole columns at once: per-row .loc/.iat access is slow for 100,000 projects
-        ids = [str(i) for i in f.index]
+        ids = [str(i) for i in f.index.to_numpy(dtype=object).tolist()]
         on = (st >= 0) & has
         cols = {
             "value": f["value"].to_numpy(float),
@@ -342,16 +342,10 @@ class PortfolioResult:
             "roi": metrics["roi"].to_numpy(float),
             "payback_period": metrics["payback_period"].to_numpy(float),
         }
-        lists = {k: ([None] * len(ids) if a is None else [_num(v) for v in a.tolist()]) for k, a in cols.items()}
-        projects = [
-            {
-                "id": ids[k],
-                "selected": bool(on[k]),
-                "start": int(st[k]) if on[k] else None,
-                **{key: lists[key][k] for key in cols},
-            }
-            for k in range(len(ids))
-        ]
+        lists = [[None] * len(ids) if a is None else _nums(a) for a in cols.values()]
+        starts = [int(s) if o else None for s, o in zip(st.tolist(), on.tolist())]
+        keys = ["id", "selected", "start", *cols]
+        projects = [dict(zip(keys, row)) for row in zip(ids, on.tolist(), starts, *lists)]
         res_use = resource_profile(p, st) if has else {}
         weights = p.weights
         return {
@@ -361,7 +355,7 @@ class PortfolioResult:
             "bound": _num(self.bound),
             "gap": _num(self.gap),
             "selected": self.selected_ids if has else [],
-            "starts": {str(pid): int(s) for pid, s in zip(f.index, st) if s >= 0} if has else {},
+            "starts": {pid: s for pid, s in zip(ids, starts) if s is not None} if has else {},
             "spend": [float(v) for v in spend_profile(p, st)] if has else [],
             "total_spend": self.total_spend if has else None,
             "resource_use": {r: [float(v) for v in a] for r, a in res_use.items()},
@@ -414,6 +408,18 @@ class PortfolioResult:
 
 def _use_cap(use: float, cap: float) -> str:
     return f"{use:,.1f} / " + ("unlimited" if not math.isfinite(cap) else f"{cap:,.1f}")
+
+
+def _nums(a: np.ndarray) -> list[float | None]:
+    """:func:`_num` of every value of a float array (None where not finite), without a call per value.
+
+    >>> _nums(np.array([1.5, np.nan, -np.inf, 2.0]))
+    [1.5, None, None, 2.0]
+    """
+    finite = np.isfinite(a)
+    if finite.all():
+        return a.tolist()
+    return [v if ok else None for v, ok in zip(a.tolist(), finite.tolist())]
 
 
 def _num(v: Any) -> float | None:
