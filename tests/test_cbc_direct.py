@@ -387,7 +387,8 @@ def test_one_thread_runs_cbc_serial(cbc, monkeypatch, threads, flag):
     code with one thread (3x slower on mknapcb1-1), so no flag is passed below 2."""
     seen: list[list[str]] = []
     real = P._run_cbc
-    monkeypatch.setattr(P, "_run_cbc", lambda args, log, deadline=None: (seen.append(list(args)), real(args, log, deadline))[1])
+    monkeypatch.setattr(P, "_run_cbc", lambda args, log, deadline=None, limit=None: (seen.append(list(args)),
+                                                                                   real(args, log, deadline, limit))[1])
     raw = solve(random_model(3), SolverOptions(threads=threads), "cbc")
     assert raw.status == Status.OPTIMAL and len(seen) >= 1
     args = seen[0]

@@ -193,3 +193,113 @@ def test_an_infeasible_model_is_not_walked_again_and_again():
         out = po.solve_spec({**_NONE_FITS, "solver": {"name": "highs", "time_limit": 0.1}})
     assert out["status"] == "infeasible" and out["diagnosis"]
     assert 0 < len(walks) <= 60, len(walks)
+
+
+# A model whose LP does not end within its share of the limit is solved whole, and CBC's own first LP may not
+# end either (100,000 candidates over 12 periods with 5 resources: the LP alone took 67 s): the greedy portfolio
+# and its Lagrangian bound are computed beside CBC, on the core it leaves free, until the limit.
+
+def _single_budget(n: int = FIX_COLUMNS + 200, seed: int = 7) -> tuple[po.Problem, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    cost = rng.integers(10, 100, n)
+    df = pd.DataFrame({"id": [f"P{k:04d}" for k in range(n)], "cost": cost,
+                       "value": (cost * rng.uniform(0.5, 1.5, n)).round(1), "mandatory": np.arange(n) < 3})
+    return po.Problem.from_frame(df, budget=float(cost.sum()) / 4), df
+
+
+@posix
+@needs_cbc
+def test_without_its_lp_a_model_gets_the_greedy_portfolio_computed_beside_cbc():
+    from portfolio_opt._solvers import _fixing
+
+    problem, df = _single_budget()
+    optimum = po.select(problem, solver="highs").objective  # proven, with the LP
+    calls = []
+    real = _fixing.subgradient_bound
+
+    def spy(model, target, steps=_fixing.FALLBACK_STEPS, seconds=_fixing.FALLBACK_SECONDS):
+        calls.append((steps, seconds))
+        return real(model, target, steps, seconds)
+
+    # CBC stuck in its first LP: it ignores the interrupt and writes nothing
+    stuck = [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60)"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_highs, "lp_duals", lambda model, options: None)  # no LP within its share of the limit
+        mp.setattr(_pulp, "_cbc_command", lambda *args, **kwargs: stuck)
+        mp.setattr(_fixing, "subgradient_bound", spy)
+        result = po.select(problem, solver="cbc", time_limit=2, tie_break=False)
+    assert "kept a greedy portfolio" in result.solver.message, result.solver.message
+    # interrupted at its limit (2 s), once the greedy portfolio was held, and killed 1 s later: not interrupted
+    # at its deadline (4 s) and killed at 5 s
+    killed = float(result.solver.message.split("was killed ")[1].split(" s after")[0])
+    assert killed < 4.0, result.solver.message
+    assert calls and calls[0][0] == _fixing.BESIDE_STEPS and calls[0][1] > _fixing.FALLBACK_SECONDS, calls
+    assert len(calls) == 1  # not computed a second time after CBC
+    assert result.status.value == "feasible"
+    assert not po.check_portfolio(problem, _starts(result))
+    assert set(df.id[df.mandatory]) <= set(result.selected_ids)
+    assert 0.9 * optimum <= result.objective <= optimum + 1e-6
+    assert result.bound >= optimum - 1e-6
+
+
+@needs_cbc
+def test_no_greedy_beside_cbc_in_a_batch_or_beside_another_backend():
+    from portfolio_opt._solvers import _greedy_beside, no_race
+
+    model = compile_problem(_single_budget(50)[0]).model
+    assert _greedy_beside(model, "cbc") == ((os.cpu_count() or 1) >= 2)
+    with no_race():  # a batch's workers use the cores
+        assert not _greedy_beside(model, "cbc")
+    assert not _greedy_beside(model, "highs") and not _greedy_beside(model, "race")
+
+
+@posix
+def test_cbc_is_interrupted_at_its_limit_once_the_caller_holds_a_portfolio(tmp_path):
+    stops = "import time\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('best portfolio so far')"
+    log = tmp_path / "log"
+    t0 = time.monotonic()
+    with _pulp.interrupt_at_limit(lambda: True):
+        ended = _pulp._run_cbc([sys.executable, "-c", stops], str(log), deadline=30.0, limit=0.5)
+    assert time.monotonic() - t0 < 10  # not its 30 s deadline
+    assert ended is not None and ended.startswith("interrupted") and "exit code" not in ended, ended
+    assert "best portfolio so far" in log.read_text()
+    t0 = time.monotonic()
+    with _pulp.interrupt_at_limit(lambda: False):  # nothing held: the deadline, as before
+        ended = _pulp._run_cbc([sys.executable, "-c", stops], str(log), deadline=1.5, limit=0.2)
+    assert time.monotonic() - t0 >= 1.4
+    assert ended is not None and ended.startswith("interrupted")
+
+
+def test_the_kept_greedy_portfolio_replaces_only_a_worse_unproven_one():
+    """Items worth 3, 4 and 2, weights 1, 2 and 2, capacity 3: optimum 7 (the first two)."""
+    import scipy.sparse as sp
+
+    from portfolio_opt._solvers import _with_kept
+    from portfolio_opt._solvers._base import CompiledModel, RawSolution, SolverOptions, Status
+
+    m = CompiledModel(c=np.array([3.0, 4.0, 2.0]), A=sp.csr_matrix([[1.0, 2.0, 2.0]]), row_lo=np.array([-np.inf]),
+                      row_hi=np.array([3.0]), col_lo=np.zeros(3), col_hi=np.ones(3),
+                      integrality=np.ones(3, dtype=np.int32))
+    opts = SolverOptions()
+    best = np.array([1.0, 1.0, 0.0])
+
+    def raw(status, x, bound):
+        return RawSolution(status=status, x=x, objective=None if x is None else float(m.c @ x), bound=bound,
+                           solver="cbc", version="x", seconds=1.0, message="cbc")
+
+    worse = raw(Status.FEASIBLE, np.array([1.0, 0.0, 0.0]), 9.0)
+    out = _with_kept(m, opts, worse, [best], 8.0)
+    assert out.x.tolist() == best.tolist() and out.objective == 7.0 and out.bound == 8.0
+    assert out.status == Status.FEASIBLE and "better than the backend's" in out.message
+    out = _with_kept(m, opts, worse, [best], 7.0)  # the bound meets the portfolio: proven
+    assert out.status == Status.OPTIMAL and out.objective == 7.0
+    better = raw(Status.FEASIBLE, best, 9.0)
+    out = _with_kept(m, opts, better, [np.array([1.0, 0.0, 0.0])], 8.0)  # its portfolio stands, the bound falls
+    assert out.x is better.x and out.bound == 8.0
+    assert _with_kept(m, opts, better, [best], 9.5) is better  # nothing better: unchanged
+    proven = raw(Status.OPTIMAL, best, 7.0)
+    assert _with_kept(m, opts, proven, [np.array([0.0, 1.0, 0.0])], 6.0) is proven
+    none = raw(Status.NO_SOLUTION, None, None)
+    out = _with_kept(m, opts, none, [np.array([0.0, 1.0, 0.0])], 7.5)
+    assert out.status == Status.FEASIBLE and out.objective == 4.0 and out.bound == 7.5
+    assert _with_kept(m, opts, none, [], np.inf) is none

@@ -245,7 +245,17 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
                 greedy_tried = raw.x is None
             if raw is None or raw.x is None:
                 left = None if left is None else max(0.01, left)
-                raw = _solve_checked(model, dataclasses.replace(options, time_limit=left, warm_start=warm), backend)
+                beside_greedy = None
+                if fixing.bound is None and left is not None and not greedy_tried and _greedy_beside(model, backend):
+                    # no LP within its share of the limit: the backend's own first LP may well not end either
+                    beside_greedy = _GreedyBeside(model, options, fixing.incumbent, time.monotonic() + left)
+                with contextlib.nullcontext() if beside_greedy is None else beside_greedy.cbc_at_limit():
+                    raw = _solve_checked(model, dataclasses.replace(options, time_limit=left, warm_start=warm),
+                                         backend)
+                kept = None if beside_greedy is None else beside_greedy.result()  # (it ends by the limit)
+                if kept is not None:
+                    raw = _with_kept(model, options, raw, *kept)
+                    greedy_tried = True  # its portfolios are in the answer (or there were none)
             raw = dataclasses.replace(raw, seconds=raw.seconds + fixing.seconds)
             how = "solved whole"
             incumbent, lp_bound = fixing.incumbent, fixing.bound
@@ -291,7 +301,7 @@ def _kept_greedy(model: CompiledModel, options: SolverOptions, raw: RawSolution,
     The best feasible one of: the portfolio near the LP optimum (``incumbent``,
     from ``_fixing.solve_fixed``), the warm start, the greedy by value, and the
     greedy on the reduced costs of a few subgradient steps of the Lagrangian
-    bound towards the best of those (:func:`._fixing.subgradient_bound`).  Its
+    bound towards the best of those (:func:`_greedy_portfolios`).  Its
     bound is the least of the LP's (``lp_bound``), the backend's and the
     Lagrangian one: the status is ``feasible`` with a proven, if loose, gap
     (``optimal`` where the greedy portfolio reaches the bound).  On 10,000
@@ -301,23 +311,66 @@ def _kept_greedy(model: CompiledModel, options: SolverOptions, raw: RawSolution,
     optimum there, its bound 1.7 % above the LP's.
     ``raw`` unchanged for a model that is not 0-1 or has no such portfolio.
     """
-    from ._fixing import eligible, feasible, greedy, subgradient_bound
+    from ._fixing import eligible
 
     t0 = time.monotonic()
     if not eligible(model, 0):
         return raw
+    found, U = _greedy_portfolios(model, options, incumbent)
+    out = _with_kept(model, options, raw, found, U, lp_bound)
+    return dataclasses.replace(out, seconds=out.seconds + time.monotonic() - t0)
+
+
+def _greedy_portfolios(model: CompiledModel, options: SolverOptions, incumbent: np.ndarray | None,
+                       deadline: float | None = None) -> tuple[list[np.ndarray], float]:
+    """The feasible portfolios of :func:`_kept_greedy` (maybe none) and their Lagrangian bound (inf if none).
+
+    ``deadline`` (a ``time.monotonic()``): the subgradient steps go on until then
+    (:data:`._fixing.BESIDE_STEPS` at most), less twice the greedy's time (the greedy on
+    their reduced costs comes after); without it, :data:`._fixing.FALLBACK_STEPS`
+    within :data:`._fixing.FALLBACK_SECONDS`.
+    """
+    from ._fixing import BESIDE_STEPS, FALLBACK_SECONDS, FALLBACK_STEPS, feasible, greedy, subgradient_bound
+
     c = np.asarray(model.c, float)
     found = [np.asarray(x, float) for x in (incumbent, options.warm_start) if x is not None]
     found = [x for x in found if feasible(model, x)]
+    t = time.monotonic()
     by_value = greedy(model, np.zeros(model.n_cols), c, candidates=model.n_cols)  # feasible, or None
     found += [] if by_value is None else [by_value]
     if not found:
-        return raw
-    U, r = subgradient_bound(model, max(float(c @ x + model.offset) for x in found))  # towards the best
+        return [], np.inf
+    steps, seconds = FALLBACK_STEPS, FALLBACK_SECONDS
+    if deadline is not None:
+        now = time.monotonic()
+        steps, seconds = BESIDE_STEPS, max(FALLBACK_SECONDS, deadline - now - 2.0 * (now - t))
+    U, r = subgradient_bound(model, max(float(c @ x + model.offset) for x in found), steps, seconds)
     by_r = greedy(model, np.zeros(model.n_cols), r, candidates=model.n_cols)
     found += [] if by_r is None else [by_r]
+    return found, U
+
+
+def _with_kept(model: CompiledModel, options: SolverOptions, raw: RawSolution, found: list[np.ndarray],
+               U: float, lp_bound: float | None = None) -> RawSolution:
+    """``raw`` with the best of the greedy portfolios ``found`` where it has none or a worse one, and with the
+    Lagrangian bound ``U`` where that is smaller than its own (and ``lp_bound``); ``raw`` unchanged when
+    it is proven or nothing was found."""
+    if not found or raw.status in (Status.OPTIMAL, Status.INFEASIBLE):
+        return raw
+    c = np.asarray(model.c, float)
     x = max(found, key=lambda v: float(c @ v))
-    z = float(model.c @ x + model.offset)
+    z = float(c @ x + model.offset)
+    if raw.x is not None:
+        if raw.objective is not None and z <= raw.objective + objective_tolerance(model, options, raw.objective):
+            x, z = raw.x, float(raw.objective)  # the backend's portfolio stands; the bound may still improve
+        bound = max(min([U] + [float(b) for b in (raw.bound, lp_bound) if b is not None]), z)
+        if x is raw.x and (raw.bound is not None and bound >= float(raw.bound)):
+            return raw
+        proven = bound - z <= objective_tolerance(model, options, z)
+        what = ("a greedy portfolio (better than the backend's)" if x is not raw.x
+                else "the backend's portfolio") + " with the least of its bound and a Lagrangian one"
+        return dataclasses.replace(raw, status=Status.OPTIMAL if proven else Status.FEASIBLE, x=x, objective=z,
+                                   bound=bound, message=f"{raw.message}; kept {what} (computed beside it)")
     bound = max(min([U] + [float(b) for b in (raw.bound, lp_bound) if b is not None]), z)
     proven = bound - z <= objective_tolerance(model, options, z)
     source = ("the relaxation" if lp_bound is not None or raw.bound is not None
@@ -325,7 +378,61 @@ def _kept_greedy(model: CompiledModel, options: SolverOptions, raw: RawSolution,
     note = (f"{raw.message}; {raw.solver} found no portfolio within the time limit: kept a greedy portfolio"
             f" (its bound: {source})")
     return dataclasses.replace(raw, status=Status.OPTIMAL if proven else Status.FEASIBLE, x=x, objective=z,
-                               bound=bound, seconds=raw.seconds + time.monotonic() - t0, message=note)
+                               bound=bound, message=note)
+
+
+def _greedy_beside(model: CompiledModel, backend: str) -> bool:
+    """Whether :class:`_GreedyBeside` runs beside this backend: CBC alone (one core) with a second core free
+    (:func:`racing_allowed`: not in a batch), on a 0-1 model."""
+    from ._fixing import eligible
+
+    return backend.lower() == "cbc" and racing_allowed() and eligible(model, 0)
+
+
+class _GreedyBeside:
+    """:func:`_greedy_portfolios` in a thread of its own, on the core the backend leaves free, until ``deadline``.
+
+    A model whose LP did not end within its share of the limit is solved whole,
+    and the backend's own first LP may not end within the limit either: 10,000
+    candidates over 12 periods with 5 resources at 1-10 s, 100,000 at 60 s (the
+    LP alone took 67 s).  Its greedy answer (:func:`_kept_greedy`) then came
+    after the backend was stopped, with 200 subgradient steps for a bound
+    (100,000 candidates: 29 % above the portfolio); beside the backend, the
+    steps go on until the limit, and its portfolio and bound are kept where
+    better than the backend's (:func:`_with_kept`).
+    """
+
+    def __init__(self, model: CompiledModel, options: SolverOptions, incumbent: np.ndarray | None,
+                 deadline: float) -> None:
+        self._box: dict[str, object] = {}
+        self._thread = threading.Thread(target=self._run, args=(model, options, incumbent, deadline),
+                                        daemon=True, name="portfolio_opt-greedy-beside")
+        self._thread.start()
+
+    def _run(self, model: CompiledModel, options: SolverOptions, incumbent: np.ndarray | None,
+             deadline: float) -> None:
+        try:
+            self._box["kept"] = _greedy_portfolios(model, options, incumbent, deadline)
+        except BaseException as exc:  # noqa: BLE001 - the backend's answer stands without it
+            self._box["error"] = exc
+
+    def cbc_at_limit(self) -> contextlib.AbstractContextManager[None]:
+        """CBC, run within, is interrupted at its time limit once this holds a portfolio (not 10 %, at least
+        2 s, later: ``_pulp.interrupt_at_limit``)."""
+        from . import _pulp
+
+        return _pulp.interrupt_at_limit(self.holds_portfolio)
+
+    def holds_portfolio(self) -> bool:
+        """Whether it has ended with a portfolio."""
+        kept = self._box.get("kept")
+        return isinstance(kept, tuple) and bool(kept[0])
+
+    def result(self) -> tuple[list[np.ndarray], float] | None:
+        """Its portfolios and bound, once it has ended (it ends near the deadline), or None if it failed."""
+        self._thread.join()
+        kept = self._box.get("kept")
+        return kept if isinstance(kept, tuple) else None
 
 
 def _solve_checked(model: CompiledModel, options: SolverOptions, backend: str, relax: bool = False) -> RawSolution:

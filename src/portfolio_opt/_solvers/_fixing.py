@@ -107,8 +107,9 @@ GREEDY_BLOCK = 256
 #: a model the backend left without a portfolio at its time limit gets a greedy one (``_solvers._kept_greedy``),
 #: bounded, without the LP's bound, by at most this many subgradient steps (:func:`subgradient_bound`) ...
 FALLBACK_STEPS = 200
-#: ... within this many seconds
+#: ... within this many seconds; beside a backend (``_solvers._GreedyBeside``), at most this many steps until the limit
 FALLBACK_SECONDS = 0.5
+BESIDE_STEPS = 5_000
 _TOL = 1e-9  # row feasibility, as the solvers' own (1e-9 absolute on integral data)
 
 

@@ -71,7 +71,7 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -798,7 +798,40 @@ _started = threading.local()
 _CBC_INTERRUPT_WAIT = 1.0
 
 
-def _run_cbc(args: list[str], log_path: str, deadline: float | None = None) -> str | None:
+@contextlib.contextmanager
+def interrupt_at_limit(ready: Callable[[], bool]) -> Iterator[None]:
+    """Within this block (in this thread), a CBC still running at its time limit is interrupted then, not at
+    its deadline, once ``ready()`` says the caller holds a portfolio without it (``_solvers._GreedyBeside``):
+    the grace past the limit is for a portfolio CBC may still write, which the caller no longer needs."""
+    before = getattr(_started, "ready", None)
+    _started.ready = ready
+    try:
+        yield
+    finally:
+        _started.ready = before
+
+
+def _wait(proc: subprocess.Popen[bytes], started: float, deadline: float | None, limit: float | None) -> int:
+    """``proc.wait()`` until ``deadline`` seconds after ``started`` (``subprocess.TimeoutExpired`` then), or
+    from ``limit`` seconds on, as soon as the ``ready()`` of :func:`interrupt_at_limit` is true."""
+    ready = getattr(_started, "ready", None)
+    if deadline is None or limit is None or ready is None or limit >= deadline:
+        return proc.wait(timeout=deadline)
+    try:
+        return proc.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        pass
+    while True:
+        left = deadline - (time.monotonic() - started)
+        if left <= 0 or ready():
+            raise subprocess.TimeoutExpired(proc.args, deadline)
+        try:
+            return proc.wait(timeout=min(0.05, left))
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _run_cbc(args: list[str], log_path: str, deadline: float | None = None, limit: float | None = None) -> str | None:
     """Run CBC with its output (stdout and stderr) in ``log_path``; SolverError if it fails.
 
     ``deadline`` seconds after its start (:func:`._base.hard_deadline` of its
@@ -807,6 +840,8 @@ def _run_cbc(args: list[str], log_path: str, deadline: float | None = None) -> s
     :data:`_CBC_INTERRUPT_WAIT` later is killed: CBC reads its clock only between
     steps, and with ``-timeMode elapsed`` its first LP was not interrupted at all
     (10,000 candidates, 12 periods, 5 resources: 9-13 s of LP under a 1 s limit).
+    Within :func:`interrupt_at_limit` it is interrupted from its time limit
+    ``limit`` on, once the caller holds a portfolio.
     Returns None, or what was done: ``"interrupted ..."`` (with ``"exit code"``
     when CBC did not end as asked: no portfolio then) or ``"killed ..."``.
     """
@@ -822,9 +857,9 @@ def _run_cbc(args: list[str], log_path: str, deadline: float | None = None) -> s
         ended = None
         try:
             try:
-                code = proc.wait(timeout=deadline)
+                code = _wait(proc, started, deadline, limit)
             except subprocess.TimeoutExpired:
-                ended = f"interrupted {deadline:g} s after it started"
+                ended = f"interrupted {time.monotonic() - started:.3g} s after it started"
                 if os.name != "nt":  # Windows has no SIGINT for a process
                     proc.send_signal(signal.SIGINT)
                 try:
@@ -1031,8 +1066,12 @@ def _cbc_attempt(solver_obj: Any, model: CompiledModel, A: sp.csr_matrix, option
         t0 = time.perf_counter()
         try:
             _write_mps(mps, model, A, negate=not maximise)
+            limit = options.time_limit
+            if limit is not None:  # the limit counts from here: writing the file took ~2 s of a 60 s limit at
+                limit = max(0.01, float(limit) - (time.perf_counter() - t0))  # 227,000 columns
+                solver_obj.timeLimit = limit
             ended = _run_cbc(_cbc_command(solver_obj, mps, sol, maximise=maximise), log_path,
-                             hard_deadline(options.time_limit))
+                             hard_deadline(limit), limit)
             if ended is not None and (ended.startswith("killed") or "exit code" in ended or not os.path.exists(sol)):
                 seconds = time.perf_counter() - t0
                 log = _read(log_path)
