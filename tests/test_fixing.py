@@ -366,3 +366,38 @@ def test_the_greedy_finds_a_portfolio_where_its_first_pass_found_none(spec):
     choice = {pid: int(s) for pid, s in zip(po.problem_from_spec(spec).ids, starts) if s >= 0}
     assert oracle_feasible(spec, choice)
     assert any(p.get("mandatory") and p["id"] in choice for p in spec["projects"])
+
+
+def _model(A, hi, c, lo=None, col_lo=None):
+    n = len(c)
+    return CompiledModel(c=np.asarray(c, float), A=sp.csr_matrix(np.asarray(A, float)),
+                         row_lo=np.full(len(hi), -np.inf) if lo is None else np.asarray(lo, float),
+                         row_hi=np.asarray(hi, float), col_lo=np.zeros(n) if col_lo is None else np.asarray(col_lo, float),
+                         col_hi=np.ones(n), integrality=np.ones(n, dtype=np.int32))
+
+
+def test_the_greedy_repairs_a_rounding_that_breaks_a_chain_of_requirements():
+    """b requires a, c requires b; the LP point has a at 0.5, b and c at 1. Rounding breaks 'b requires a';
+    dropping b then breaks 'c requires b' (a second round): the greedy returned no portfolio before."""
+    m = _model([[-1, 1, 0], [0, -1, 1], [1, 1, 1]], [0, 0, 2], [1.0, 5.0, 4.0])
+    x = _fixing.greedy(m, np.array([0.5, 1.0, 1.0]), np.array([1.0, 5.0, 4.0]))
+    assert x is not None and _fixing.feasible(m, x)
+    assert x[1:].tolist() == [0.0, 0.0]  # both dropped (the pass adds b before a, when b cannot go in yet)
+
+
+def test_the_greedy_lifts_a_mandatory_columns_requirement():
+    """b is mandatory (its column's lower bound 1) and requires a, which the LP point has at 0.4: b cannot be
+    dropped, so a is taken with it (before: no portfolio)."""
+    m = _model([[-1, 1, 0], [3, 2, 2]], [0, 5], [1.0, 2.0, 3.0], col_lo=[0, 1, 0])
+    x = _fixing.greedy(m, np.array([0.4, 1.0, 0.0]), np.array([1.0, 2.0, 3.0]))
+    assert x is not None and _fixing.feasible(m, x)
+    assert x[:2].tolist() == [1.0, 1.0]
+
+
+def test_the_greedy_keeps_every_fractional_column_a_candidate():
+    """Ten items of cost 1 and a budget of 5, the LP point at 0.5 each: with a candidate limit of 2 the greedy
+    took 2 items; every fractional column is a candidate now, and it takes 5."""
+    m = _model([np.ones(10)], [5.0], np.arange(10, 0, -1))
+    x = _fixing.greedy(m, np.full(10, 0.5), np.arange(10, 0, -1, dtype=float), candidates=2)
+    assert x is not None and _fixing.feasible(m, x)
+    assert x.tolist() == [1.0] * 5 + [0.0] * 5

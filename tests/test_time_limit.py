@@ -303,3 +303,33 @@ def test_the_kept_greedy_portfolio_replaces_only_a_worse_unproven_one():
     out = _with_kept(m, opts, none, [np.array([0.0, 1.0, 0.0])], 7.5)
     assert out.status == Status.FEASIBLE and out.objective == 4.0 and out.bound == 7.5
     assert _with_kept(m, opts, none, [], np.inf) is none
+
+
+@posix
+@needs_cbc
+def test_beside_cbc_the_lp_that_missed_its_share_is_solved_again_with_more_time():
+    """The fixing's LP misses its share of the limit; beside CBC (stuck), the LP is given most of the time
+    left and ends: the greedy portfolio near it, under the LP's bound (not the subgradient's)."""
+    from portfolio_opt._solvers import _fixing
+
+    problem, df = _single_budget()
+    optimum = po.select(problem, solver="highs").objective
+    real_lp, calls, steps = _highs.lp_duals, [], []
+
+    def first_misses(model, options):
+        calls.append(options.time_limit)
+        return None if len(calls) == 1 else real_lp(model, options)
+
+    stuck = [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60)"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_highs, "lp_duals", first_misses)
+        mp.setattr(_pulp, "_cbc_command", lambda *args, **kwargs: stuck)
+        mp.setattr(_fixing, "subgradient_bound", lambda *args, **kwargs: steps.append(args) or (np.inf, None))
+        result = po.select(problem, solver="cbc", time_limit=3, tie_break=False)
+    assert len(calls) == 2 and calls[1] >= 1.0, calls  # the beside LP, with most of what was left
+    assert not steps  # no subgradient steps: the LP's duals give the bound
+    assert "kept a greedy portfolio (its bound: the relaxation)" in result.solver.message, result.solver.message
+    assert not po.check_portfolio(problem, _starts(result))
+    assert set(df.id[df.mandatory]) <= set(result.selected_ids)
+    assert 0.98 * optimum <= result.objective <= optimum + 1e-6  # near the LP optimum (within 0.1 % here)
+    assert optimum - 1e-6 <= result.bound <= 1.01 * optimum
