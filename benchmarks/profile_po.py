@@ -6,6 +6,7 @@ Usage (from the repository root)::
     python benchmarks/profile_po.py rows gen-n10000-T1-R0 --time-limit 60
     python benchmarks/profile_po.py race mknapcb1-1 gen-n10000-T1-R0 --time-limit 60
     python benchmarks/profile_po.py fixed mknap1-1
+    python benchmarks/profile_po.py engine gen-n100000-T1-R0
 
 ``stages``  times each stage of ``Problem.from_frame`` → ``select`` separately
             (validation, compile, HiGHS ``passModel``, the PuLP backend's model
@@ -22,6 +23,10 @@ Usage (from the repository root)::
             in a process versus later calls, split into solver and the rest.
 ``tiebreak`` ``select`` with and without ``tie_break`` (where ``select`` has
             that option), both backends: the cost of the extra solves.
+``engine``  the engine contract's path (``solve_spec``) stage by stage, the
+            least of five runs: reading the JSON text, the request into a
+            ``Problem`` (``problem_from_spec``), ``select`` (its solver and the
+            rest), the response (``to_dict``) and its JSON text.
 
 Everything here reads the library; nothing is changed.  The numbers go into the
 recommendations in ``benchmarks/README.md``.
@@ -238,6 +243,37 @@ def tiebreak(name: str, time_limit: float) -> None:
                   f"tie_break={r.solver.options.get('tie_break')})")
 
 
+def engine(name: str, time_limit: float, runs: int = 5) -> None:
+    import json
+
+    import portfolio_opt as po
+    from portfolio_opt import engine as eng
+
+    text = json.dumps(I.instance_by_name(name).spec({"time_limit": time_limit}))
+    best: dict[str, float] = {}
+    for _ in range(runs):
+        t = [time.perf_counter()]
+        spec = json.loads(text)
+        t.append(time.perf_counter())
+        problem = eng.problem_from_spec(spec)
+        t.append(time.perf_counter())
+        r = po.select(problem, **eng.solver_settings(spec))
+        t.append(time.perf_counter())
+        out = r.to_dict()
+        t.append(time.perf_counter())
+        json.dumps(out)
+        t.append(time.perf_counter())
+        stage = dict(zip(("json.loads", "problem_from_spec", "select", "to_dict", "json.dumps"),
+                         (b - a for a, b in zip(t, t[1:]))))
+        stage["solver"] = float(r.solver.seconds)
+        stage["select - solver"] = stage["select"] - stage["solver"]
+        stage["solve_spec - solver"] = stage["problem_from_spec"] + stage["select - solver"] + stage["to_dict"]
+        best = {k: min(v, best.get(k, v)) for k, v in stage.items()}
+    print(f"\n{name} through the engine ({len(text) / 1e6:.1f} MB of JSON; least of {runs} runs, each stage apart)")
+    for k, v in best.items():
+        print(f"  {k:<22} {v:8.3f} s")
+
+
 def _sample() -> Any:
     from portfolio_opt.demo import load_sample
 
@@ -246,7 +282,7 @@ def _sample() -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=["stages", "rows", "race", "fixed", "tiebreak"])
+    ap.add_argument("what", choices=["stages", "rows", "race", "fixed", "tiebreak", "engine"])
     ap.add_argument("instances", nargs="+")
     ap.add_argument("--time-limit", type=float, default=60.0)
     args = ap.parse_args(argv)
@@ -259,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
             race(name, args.time_limit)
         elif args.what == "tiebreak":
             tiebreak(name, args.time_limit)
+        elif args.what == "engine":
+            engine(name, args.time_limit)
         else:
             fixed(name)
     return 0
