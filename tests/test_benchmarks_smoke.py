@@ -161,3 +161,27 @@ def test_later_rounds_rerun_only_what_proved_optimality(monkeypatch):
     rows = suite.run_instances([("x", 1.0)], ["highspy", "cbc", "po_default"], echo=False, repeat=3)
     assert seen == [["highspy", "cbc", "po_default"], ["cbc", "po_default"], ["cbc", "po_default"]]
     assert {r["config"] for r in rows} == {"highspy", "cbc", "po_default"}  # the unproven run stays in the table
+
+
+def test_a_peer_past_its_limit_has_no_gap_at_the_limit():
+    """Raw CBC answered a 60 s limit after 187 s with a portfolio 0.002 % from the optimum: that is not its gap
+    at the limit. Such a row shows as past the limit, another's gap is compared without it, and the default
+    past its own limit counts as worse."""
+    import run
+
+    def rows(po_solve):
+        return [{"instance": "x", "config": "cbc", "status": "feasible", "objective": 99.99, "gap": 2e-5,
+                 "time_limit": 60.0, "solve_s": 187.0, "total_s": 187.4},
+                {"instance": "x", "config": "highspy", "status": "feasible", "objective": 95.0, "gap": 0.05,
+                 "time_limit": 60.0, "solve_s": 60.5, "total_s": 60.6},
+                {"instance": "x", "config": "po_default", "status": "feasible", "objective": 98.0, "gap": 0.018,
+                 "time_limit": 60.0, "solve_s": po_solve, "total_s": po_solve + 3}]
+
+    out = {r["config"]: r for r in run.analyse_instance(rows(61.0))}
+    assert out["cbc"]["vs_best_peer"] == "past the limit (187.0s)"
+    assert out["po_default"]["best_peer"] == "highspy"
+    assert out["po_default"]["vs_best_peer"] == "-3.20pp gap"
+    late = {r["config"]: r for r in run.analyse_instance(rows(70.0))}
+    assert late["po_default"]["vs_best_peer"].startswith("past the limit")
+    verdict = [t for t in run.targets(list(late.values()), []) if t[0].startswith("default time")]
+    assert verdict and verdict[0][1] == "FAIL"

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import portfolio_opt as po
 from oracle import brute_force, feasible
@@ -97,6 +98,34 @@ def test_the_subgradient_bound_is_never_below_the_optimum(spec):
         assert U >= best - 1e-9
     assert U <= float(np.maximum(model.c, 0).sum() + model.offset) + 1e-9  # the descent starts there
     assert r.shape == (model.n_cols,)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=related_requests(), seed=st.integers(0, 2**16))
+def test_the_bound_with_choice_rows_kept_holds_and_is_no_looser(spec, seed):
+    """For random multipliers of the other rows, the bound with each project's choice row kept
+    (``_fixing._ChoiceGroups``) is at least the brute-force optimum, at most the bound with every row
+    relaxed, and is the Lagrangian value of the ``x`` it reports, which takes one option per kept row."""
+    from portfolio_opt._solvers._fixing import _ChoiceGroups, lagrangian
+
+    best = brute_force(spec)
+    model = compile_problem(po.problem_from_spec(spec)).model
+    groups = _ChoiceGroups(model)
+    rng = np.random.default_rng(seed)
+    lo, hi = np.asarray(model.row_lo), np.asarray(model.row_hi)
+    for scale in (0.0, 1.0, 10.0):  # the sign each row's multiplier may take: + on an upper limit, - on a lower
+        y = scale * rng.random(model.n_rows) * np.where(np.isfinite(hi), 1.0, np.where(np.isfinite(lo), -1.0, 0.0))
+        U, r, x = groups.bound(y)
+        y0 = np.where(groups.kept, 0.0, y)
+        assert U <= lagrangian(model, y0)[0] + 1e-9
+        if best is not None:
+            assert U >= best - 1e-9
+        rows = np.where(y0 > 0, y0 * np.where(np.isfinite(hi), hi, 0), y0 * np.where(np.isfinite(lo), lo, 0))
+        assert U == pytest.approx(float(rows.sum() + r @ x + model.offset), abs=1e-9)
+        A = model.A.tocsr()
+        assert np.all(A[np.flatnonzero(groups.kept)] @ x <= 1 + 1e-12)
+    choice = [k for k, p in enumerate(spec["projects"]) if p.get("latest_start", 0) > p.get("earliest_start", 0)]
+    assert groups.kept.sum() <= len(choice) + len(spec["projects"])  # choice (and exclusion) rows only
 
 
 @needs_cbc
@@ -333,3 +362,21 @@ def test_beside_cbc_the_lp_that_missed_its_share_is_solved_again_with_more_time(
     assert set(df.id[df.mandatory]) <= set(result.selected_ids)
     assert 0.98 * optimum <= result.objective <= optimum + 1e-6  # near the LP optimum (within 0.1 % here)
     assert optimum - 1e-6 <= result.bound <= 1.01 * optimum
+
+
+def test_a_kept_row_that_must_hold_one_option_takes_the_best_even_at_a_loss():
+    """Options worth -1 and -2 in a row ``x_a + x_b = 1``, a third column worth 3 alone: the optimum is 2
+    (option a and the third), and the bound with the row kept is exactly that, where relaxing it gives 3."""
+    import scipy.sparse as sp
+
+    from portfolio_opt._solvers._base import CompiledModel
+    from portfolio_opt._solvers._fixing import _ChoiceGroups, lagrangian
+
+    m = CompiledModel(c=np.array([-1.0, -2.0, 3.0]), A=sp.csr_matrix([[1.0, 1.0, 0.0]]), row_lo=np.array([1.0]),
+                      row_hi=np.array([1.0]), col_lo=np.zeros(3), col_hi=np.ones(3),
+                      integrality=np.ones(3, dtype=np.int32))
+    groups = _ChoiceGroups(m)
+    assert groups.kept.tolist() == [True] and groups.must.tolist() == [True]
+    U, _, x = groups.bound(np.zeros(1))
+    assert U == 2.0 and x.tolist() == [1.0, 0.0, 1.0]
+    assert lagrangian(m, np.zeros(1))[0] == 3.0
