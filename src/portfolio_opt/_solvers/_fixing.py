@@ -441,7 +441,6 @@ class _ChoiceGroups:
         self.group_of = group[self.order]
         self.starts = np.flatnonzero(np.r_[True, self.group_of[1:] != self.group_of[:-1]]) if len(self.order) else \
             np.zeros(0, dtype=np.int64)
-        self.loose = group < 0
 
     def bound(self, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """``(U, r, x)`` for multipliers ``y`` of the other rows (those of the kept rows are taken as 0)."""

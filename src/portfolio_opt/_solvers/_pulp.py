@@ -1067,8 +1067,8 @@ def _cbc_attempt(solver_obj: Any, model: CompiledModel, A: sp.csr_matrix, option
         try:
             _write_mps(mps, model, A, negate=not maximise)
             limit = options.time_limit
-            if limit is not None:  # the limit counts from here: writing the file took ~2 s of a 60 s limit at
-                limit = max(0.01, float(limit) - (time.perf_counter() - t0))  # 227,000 columns
+            if limit is not None:  # the limit counts from before the file was written (~2 s of a 60 s limit
+                limit = max(0.01, float(limit) - (time.perf_counter() - t0))  # at 227,000 columns)
                 solver_obj.timeLimit = limit
             ended = _run_cbc(_cbc_command(solver_obj, mps, sol, maximise=maximise), log_path,
                              hard_deadline(limit), limit)
