@@ -669,9 +669,10 @@ def validate_projects(
     def int_col(name: str) -> list[int | None]:
         if name not in src:
             return [None] * n
-        if isinstance(src[name].dtype, np.dtype) and src[name].dtype.kind in "iu":
+        kind = src[name].dtype.kind if isinstance(src[name].dtype, np.dtype) else ""
+        if kind in ("i", "u"):
             return src[name].to_numpy().tolist()  # Python ints (a nullable Int64 goes cell by cell)
-        if isinstance(src[name].dtype, np.dtype) and src[name].dtype.kind == "f":  # whole numbers, some missing
+        if kind == "f":  # whole numbers, some missing
             arr = src[name].to_numpy()
             missing = np.isnan(arr)
             whole = arr[~missing]

@@ -383,24 +383,23 @@ def _with_kept(model: CompiledModel, options: SolverOptions, raw: RawSolution, f
     c = np.asarray(model.c, float)
     x = max(found, key=lambda v: float(c @ v))
     z = float(c @ x + model.offset)
-    if raw.x is not None:
-        if raw.objective is not None and z <= raw.objective + objective_tolerance(model, options, raw.objective):
-            x, z = raw.x, float(raw.objective)  # the backend's portfolio stands; the bound may still improve
-        bound = max(min([U] + [float(b) for b in (raw.bound, lp_bound) if b is not None]), z)
-        if x is raw.x and (raw.bound is not None and bound >= float(raw.bound)):
-            return raw
-        proven = bound - z <= objective_tolerance(model, options, z)
-        what = ("a greedy portfolio (better than the backend's)" if x is not raw.x
-                else "the backend's portfolio") + " with the least of its bound and " + (
-                    "the LP's" if from_lp else "a Lagrangian one")
-        return dataclasses.replace(raw, status=Status.OPTIMAL if proven else Status.FEASIBLE, x=x, objective=z,
-                                   bound=bound, message=f"{raw.message}; kept {what} (computed beside it)")
+    stands = (raw.x is not None and raw.objective is not None  # the backend's portfolio; the bound may improve
+              and z <= raw.objective + objective_tolerance(model, options, raw.objective))
+    if stands:
+        x, z = raw.x, float(raw.objective)
     bound = max(min([U] + [float(b) for b in (raw.bound, lp_bound) if b is not None]), z)
+    if stands and raw.bound is not None and bound >= float(raw.bound):
+        return raw
     proven = bound - z <= objective_tolerance(model, options, z)
-    source = ("the relaxation" if lp_bound is not None or raw.bound is not None or from_lp
-              else "a Lagrangian relaxation, no LP within the limit")
-    note = (f"{raw.message}; {raw.solver} found no portfolio within the time limit: kept a greedy portfolio"
-            f" (its bound: {source})")
+    if raw.x is not None:
+        what = ("the backend's portfolio" if stands else "a greedy portfolio (better than the backend's)") + (
+            " with the least of its bound and " + ("the LP's" if from_lp else "a Lagrangian one"))
+        note = f"{raw.message}; kept {what} (computed beside it)"
+    else:
+        source = ("the relaxation" if lp_bound is not None or raw.bound is not None or from_lp
+                  else "a Lagrangian relaxation, no LP within the limit")
+        note = (f"{raw.message}; {raw.solver} found no portfolio within the time limit: kept a greedy portfolio"
+                f" (its bound: {source})")
     return dataclasses.replace(raw, status=Status.OPTIMAL if proven else Status.FEASIBLE, x=x, objective=z,
                                bound=bound, message=note)
 

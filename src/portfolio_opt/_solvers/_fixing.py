@@ -236,21 +236,17 @@ def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray, candidates: in
             break
         for i in broken:
             s, e = R.indptr[i], R.indptr[i + 1]
-            cols = R.indices[s:e][R.data[s:e] > 0]
-            cols = cols[x[cols] > model.col_lo[cols]]
-            for j in cols[np.argsort(x_lp[cols], kind="stable")]:
+            drops = R.indices[s:e][R.data[s:e] > 0]
+            drops = drops[x[drops] > model.col_lo[drops]]
+            lifts = R.indices[s:e][R.data[s:e] < 0]
+            lifts = lifts[x[lifts] < model.col_hi[lifts]]
+            # the lifts only where the drops leave the row broken (it is checked before each move)
+            for j, value in [*((j, 0.0) for j in drops[np.argsort(x_lp[drops], kind="stable")]),
+                             *((j, 1.0) for j in lifts[np.argsort(-x_lp[lifts], kind="stable")])]:
                 if act[i] <= hi[i] + _TOL:
                     break
-                x[j] = 0.0
-                act[A.indices[A.indptr[j]:A.indptr[j + 1]]] -= A.data[A.indptr[j]:A.indptr[j + 1]]
-            if act[i] > hi[i] + _TOL:
-                lifts = R.indices[s:e][R.data[s:e] < 0]
-                lifts = lifts[x[lifts] < model.col_hi[lifts]]
-                for j in lifts[np.argsort(-x_lp[lifts], kind="stable")]:
-                    if act[i] <= hi[i] + _TOL:
-                        break
-                    x[j] = 1.0
-                    act[A.indices[A.indptr[j]:A.indptr[j + 1]]] += A.data[A.indptr[j]:A.indptr[j + 1]]
+                x[j] = value
+                act[A.indices[A.indptr[j]:A.indptr[j + 1]]] += (2 * value - 1) * A.data[A.indptr[j]:A.indptr[j + 1]]
     if np.any(act > hi + _TOL):
         return None
 
