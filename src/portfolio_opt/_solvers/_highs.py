@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import SolverError
 from . import _highs_core as core
-from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance
+from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance, wait_process
 from ._quiet import stdout_to_stderr
 
 _scheduler_threads: int | None = None  # the thread count of the process' HiGHS scheduler
@@ -237,7 +237,7 @@ def solve_highs_process(model: CompiledModel, options: SolverOptions, *,
                 if on_start is not None:
                     on_start(proc)
                 try:
-                    proc.wait(timeout=deadline)
+                    wait_process(proc, deadline)
                 except subprocess.TimeoutExpired:
                     timed_out = True
                     proc.kill()

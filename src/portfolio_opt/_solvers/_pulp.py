@@ -78,7 +78,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import SolverError
-from ._base import CompiledModel, RawSolution, SolverOptions, Status, hard_deadline
+from ._base import CompiledModel, RawSolution, SolverOptions, Status, hard_deadline, wait_process
 from ._quiet import stdout_to_stderr
 
 __all__ = ["solve_pulp", "available_pulp_solvers", "pulp_version"]
@@ -816,9 +816,9 @@ def _wait(proc: subprocess.Popen[bytes], started: float, deadline: float | None,
     from ``limit`` seconds on, as soon as the ``ready()`` of :func:`interrupt_at_limit` is true."""
     ready = getattr(_started, "ready", None)
     if deadline is None or limit is None or ready is None or limit >= deadline:
-        return proc.wait(timeout=deadline)
+        return wait_process(proc, deadline)
     try:
-        return proc.wait(timeout=limit)
+        return wait_process(proc, limit)
     except subprocess.TimeoutExpired:
         pass
     while True:
@@ -826,7 +826,7 @@ def _wait(proc: subprocess.Popen[bytes], started: float, deadline: float | None,
         if left <= 0 or ready():
             raise subprocess.TimeoutExpired(proc.args, deadline)
         try:
-            return proc.wait(timeout=min(0.05, left))
+            return wait_process(proc, min(0.05, left))
         except subprocess.TimeoutExpired:
             continue
 
@@ -863,7 +863,7 @@ def _run_cbc(args: list[str], log_path: str, deadline: float | None = None, limi
                 if os.name != "nt":  # Windows has no SIGINT for a process
                     proc.send_signal(signal.SIGINT)
                 try:
-                    code = proc.wait(timeout=_CBC_INTERRUPT_WAIT if os.name != "nt" else 0)
+                    code = wait_process(proc, _CBC_INTERRUPT_WAIT if os.name != "nt" else 0)
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
