@@ -65,3 +65,11 @@ def test_zero_timeout_on_a_running_process(how: str) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_timeouts_beyond_what_poll_takes(how: str) -> None:
+    """``select.poll`` takes at most 2**31 - 1 ms (24.8 days): a longer timeout is waited for in steps."""
+    proc = _exit_with(5)
+    assert wait_process(proc, 1e12) == 5
+    proc = _exit_with(6)
+    assert wait_process(proc, float("inf")) == 6

@@ -13,6 +13,7 @@ import math
 import os
 import select
 import subprocess
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -101,6 +102,10 @@ def hard_deadline(time_limit: float | None) -> float | None:
     return None if time_limit is None else float(time_limit) + float(grace(time_limit) or 0.0)
 
 
+#: the longest wait ``select.poll`` takes, in milliseconds (a C int)
+_POLL_MAX_MS = 2**31 - 1
+
+
 def wait_process(proc: subprocess.Popen[bytes], timeout: float | None) -> int:
     """``proc.wait(timeout)`` that returns as soon as the process has ended.
 
@@ -128,6 +133,8 @@ def wait_process(proc: subprocess.Popen[bytes], timeout: float | None) -> int:
     """
     if timeout is None or proc.returncode is not None:
         return proc.wait(timeout=timeout)
+    if timeout == math.inf:
+        return proc.wait()
     pidfd_open = getattr(os, "pidfd_open", None)
     fd = -1
     if pidfd_open is not None:
@@ -141,8 +148,10 @@ def wait_process(proc: subprocess.Popen[bytes], timeout: float | None) -> int:
         if proc.returncode is None:  # not reaped by another thread meanwhile (the pid could be reused)
             poller = select.poll()
             poller.register(fd, select.POLLIN)
-            if not poller.poll(max(0, math.ceil(1000 * float(timeout)))):
-                raise subprocess.TimeoutExpired(proc.args, timeout)
+            end = time.monotonic() + float(timeout)
+            while not poller.poll(min(max(0, math.ceil(1000 * (end - time.monotonic()))), _POLL_MAX_MS)):
+                if time.monotonic() >= end:  # (a timeout beyond poll's 24 days is waited for in steps)
+                    raise subprocess.TimeoutExpired(proc.args, timeout)
     finally:
         os.close(fd)
     return proc.wait()
