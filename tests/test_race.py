@@ -182,13 +182,35 @@ def test_a_solver_far_past_the_time_limit_is_ended(monkeypatch):
     monkeypatch.setattr(_pulp, "solve_pulp", _cbc_after(1.0, at_the_limit))
     raw = solve(m, SolverOptions(time_limit=1.0), "race")
     assert (raw.status, raw.solver, raw.objective, raw.bound) == (Status.FEASIBLE, "cbc", 0.0, 20.0)
-    assert "ended 2 s after the time limit" in raw.message
-    assert 3.0 <= raw.seconds < 10.0  # the limit, then the grace of 2 s; not the 60 s HiGHS would take
+    assert "ended 1 s after the time limit" in raw.message
+    # the limit, then 1 s (_RACE_LATE_WAIT: CBC holds a portfolio), not the grace of 2 s nor HiGHS's 60 s
+    assert 2.0 <= raw.seconds < 2.9
     assert hung and hung[0].returncode not in (None, 0)
 
 
+def test_a_late_solver_gets_the_whole_grace_while_no_portfolio_is_held(monkeypatch):
+    # HiGHS stops at the 1 s limit without a portfolio; CBC, past its limit, still writes one 1.4 s after
+    # it: the race waits for it (the grace, 2 s), as it would not once a portfolio is held
+    from portfolio_opt import _solvers
+
+    m = _knapsack()
+    found = solve(m, SolverOptions(), "highs")
+    none = RawSolution(Status.NO_SOLUTION, None, None, None, "highs", "test", 1.0)
+    late_cbc = RawSolution(Status.FEASIBLE, found.x, found.objective, found.objective + 3, "cbc", "test", 2.4)
+
+    def highs(model, options, on_start=None):
+        return none
+
+    monkeypatch.setattr(highs_mod, "solve_highs_process", highs)
+    monkeypatch.setattr(_pulp, "solve_pulp", _cbc_after(2.4, late_cbc))
+    monkeypatch.setattr(_solvers, "_RACE_HIGHS_DELAY", 0.0)
+    raw = solve(m, SolverOptions(time_limit=1.0), "race")
+    assert raw.x is not None and raw.objective == found.objective and raw.solver == "cbc"
+    assert 2.3 <= raw.seconds < 3.0
+
+
 def test_a_highs_ended_past_the_limit_still_lends_its_portfolio_and_bound(monkeypatch):
-    # ended after the grace, HiGHS answers with its last portfolio and bound (solve_highs_process):
+    # ended past the limit, HiGHS answers with its last portfolio and bound (solve_highs_process):
     # the race combines it with CBC's as for two runs stopped at the limit
     m = _knapsack()
     hung = []
@@ -204,7 +226,8 @@ def test_a_highs_ended_past_the_limit_still_lends_its_portfolio_and_bound(monkey
     monkeypatch.setattr(_pulp, "solve_pulp", _cbc_after(1.0, at_the_limit))
     raw = _race(m, SolverOptions(time_limit=1.0))
     assert (raw.status, raw.solver, raw.objective, raw.bound) == (Status.FEASIBLE, "highs", 15.0, 18.0)
-    assert hung and hung[0].returncode not in (None, 0) and 3.0 <= raw.seconds < 10.0
+    # ended 1 s after the limit (CBC held a portfolio: _RACE_LATE_WAIT), not after the whole grace
+    assert hung and hung[0].returncode not in (None, 0) and 2.0 <= raw.seconds < 10.0
 
 
 def test_a_portfolio_worth_the_known_bound_ends_the_race(monkeypatch):
