@@ -284,6 +284,7 @@ def analyse_instance(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     best_time = min(peer_opt, key=lambda r: r["total_s"]) if peer_opt else None
     peer_gap = [r for r in peers if r.get("gap") is not None and not _late(r)]
     best_gap = min(peer_gap, key=lambda r: r["gap"]) if peer_gap else None
+    any_late = any(_late(r) for r in rows)  # a run with no gap at the limit: compared as such
     for r in rows:
         r["check"] = "MISMATCH: " + "; ".join(problems[r["config"]]) if problems[r["config"]] else "ok"
         if r.get("status") in ("error", "killed"):
@@ -294,7 +295,7 @@ def analyse_instance(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 r["vs_best_peer"] = f"{r['total_s'] / max(best_time['total_s'], 1e-9):.2f}x"
             else:
                 r["vs_best_peer"] = "not proven"
-        elif best_gap is not None or any(_late(r) for r in rows):
+        elif best_gap is not None or any_late:
             r["best_peer"] = "" if best_gap is None else best_gap["config"]
             if _late(r):
                 r["vs_best_peer"] = f"past the limit ({_fmt(r.get('solve_s'), 's')})"
