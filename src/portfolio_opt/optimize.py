@@ -90,7 +90,10 @@ def select(
         enumeration; ``result.solver.name`` is then ``"highs"`` and the
         message says so; up to 24 columns a walk without the LP comes
         first) or fix most columns before the backend runs (see
-        the README's "Solvers").
+        the README's "Solvers").  A solver named here other than HiGHS
+        (``"cbc"``) gives the answer itself: after such a proof it solves
+        the model over the columns the proof leaves open (the others fixed
+        at the proven portfolio, the optimum the same), 15-25 ms more.
     time_limit : float, optional
         Seconds; a run stopped at the limit with a solution has status
         ``feasible`` and reports its proven ``gap``.  HiGHS on models of
@@ -198,6 +201,7 @@ def select(
     _check_solver(solver)
     mode = _tie_mode(tie_break)
     comp = compile_problem(problem)
+    named = solver.lower() not in ("auto", "highs", "race")  # the answer must be that solver's own
     solver = resolve_backend(solver, **comp.backend_hint)
     warm = None
     if warm_start is not None:
@@ -209,7 +213,7 @@ def select(
             if s is not None and not pd.isna(s) and int(s) >= 0:
                 st[pos[pid]] = int(s)
         warm = comp.x_from_starts(st)
-    opts = _options(time_limit, mip_gap, threads, msg, warm)
+    opts = dataclasses.replace(_options(time_limit, mip_gap, threads, msg, warm), own_answer=named)
     if known_bound is not None:
         if isinstance(known_bound, bool) or not isinstance(known_bound, (int, float)) or not np.isfinite(known_bound):
             raise ValidationError(f"known_bound must be a finite number, got {known_bound!r}")

@@ -191,8 +191,13 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
     :func:`no_fixing`), whose duals may prove the optimum by Lagrangian
     enumeration (:mod:`._enum`: single-budget portfolios of 1,000 candidates
     in 0.03 s against CBC's 0.25 s; the answer then names "highs", the LP's
-    solver, and no backend runs; a model of at most ``_fixing.TINY_COLUMNS``
-    columns is walked once before the LP, with zero multipliers).  From
+    solver, and no backend runs, unless ``options.own_answer`` (a request that
+    names CBC or another PuLP solver): that backend then solves the model over
+    the columns the proof leaves open, the rest fixed at the proven portfolio,
+    and the answer is its own (:func:`._fixing._backend_answer`; the rounds
+    of reduced-cost fixing below hand it their rest directly); a model of at
+    most ``_fixing.TINY_COLUMNS`` columns is walked once before the LP, with
+    zero multipliers).  From
     :data:`._fixing.FIX_COLUMNS` columns, if it did not, reduced-cost fixing
     fixes the columns that no portfolio
     better than a greedy one can change, and the backend solves the rest

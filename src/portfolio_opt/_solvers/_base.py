@@ -167,7 +167,11 @@ class SolverOptions:
     ``known_bound`` an upper bound on the optimum proven elsewhere (the optimum
     of a looser problem): a solution reaching it within ``mip_gap`` is optimal,
     so the solver may stop there; ``second_order`` the model's columns and rows in
-    a second order, for the race's second CBC (ignored where it does not fit).
+    a second order, for the race's second CBC (ignored where it does not fit);
+    ``own_answer``: the caller named a backend other than HiGHS (or the race), so
+    the answer must be that backend's own: a portfolio proven by the Lagrangian
+    enumeration (:mod:`._fixing`) is handed to it over the columns the proof
+    leaves open, rather than answered in HiGHS's name.
     """
 
     time_limit: float | None = None
@@ -180,6 +184,7 @@ class SolverOptions:
     #: ``(cols, rows)``: this model in a second order, position k being column ``cols[k]`` / row
     #: ``rows[k]`` (the request's own order, under a canonical one): the race's second CBC solves it so
     second_order: tuple[np.ndarray, np.ndarray] | None = dataclasses.field(default=None, compare=False, repr=False)
+    own_answer: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         out = {
