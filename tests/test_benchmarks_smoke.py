@@ -185,3 +185,24 @@ def test_a_peer_past_its_limit_has_no_gap_at_the_limit():
     assert late["po_default"]["vs_best_peer"].startswith("past the limit")
     verdict = [t for t in run.targets(list(late.values()), []) if t[0].startswith("default time")]
     assert verdict and verdict[0][1] == "FAIL"
+
+
+def test_only_po_highs_is_taken_from_po_default(monkeypatch):
+    """po_highs repeats po_default's call when "auto" chose HiGHS; po_cbc is always run, since a request
+    that names CBC gets CBC's own answer where "auto" may answer with the enumeration's proof."""
+    import run as suite
+
+    ran: list[str] = []
+
+    def fake_worker(job, timeout):
+        ran.append(job["config"])
+        return {"config": job["config"], "status": "optimal", "total_s": 0.1, "objective": 1.0,
+                "backend": used}
+
+    monkeypatch.setattr(suite, "run_worker", fake_worker)
+    for used, expected in (("highs", ["po_default", "po_cbc"]), ("cbc", ["po_default", "po_highs", "po_cbc"])):
+        ran.clear()
+        out = suite._round("x", 1.0, ["po_highs", "po_cbc", "po_default"], False, False, None, None)
+        assert ran == expected, (used, ran)
+        assert ("not re-run" in out["po_highs"].get("note", "")) == (used == "highs")
+        assert "note" not in out["po_cbc"]

@@ -94,7 +94,7 @@ def test_backend_answer_distrusts_a_wrong_proof_and_keeps_a_proof_without_time()
     # no time left: the proof itself, in HiGHS's name, and the message says why
     kept = _fixing._backend_answer(m, fake, 1e9, size, 0.0, run, SolverOptions(), time.monotonic(), 0.0)
     assert kept.solver == "highs" and "no time left" in kept.message and len(calls) == 1
-    # a true proof: the backend's own answer, the same optimum, over OWN_FREE columns at least
+    # a true proof: the backend's own answer, the same optimum
     r = po._solvers.solve(m, SolverOptions(own_answer=True), "cbc")
     assert r.solver == "cbc" and r.status == Status.OPTIMAL and r.objective == pytest.approx(want, abs=1e-6)
     assert f"of {m.n_cols:,} columns the Lagrangian enumeration left open" in r.message

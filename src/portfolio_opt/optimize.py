@@ -93,7 +93,8 @@ def select(
         the README's "Solvers").  A solver named here other than HiGHS
         (``"cbc"``) gives the answer itself: after such a proof it solves
         the model over the columns the proof leaves open (the others fixed
-        at the proven portfolio, the optimum the same), 15-25 ms more.
+        at the proven portfolio, the optimum the same) with a search of
+        its own, which costs more than the proof (see the README).
     time_limit : float, optional
         Seconds; a run stopped at the limit with a solution has status
         ``feasible`` and reports its proven ``gap``.  HiGHS on models of
