@@ -56,6 +56,19 @@ def test_named_cbc_answers_in_its_own_name_with_the_optimum(n, seed):
     assert df.set_index("id").loc[chosen, "value"].sum() == pytest.approx(want, abs=1e-6)
 
 
+def test_named_cbc_with_a_relative_gap_keeps_a_valid_bound():
+    """With mip_gap CBC may stop at a portfolio short of the proven optimum: the bound stays at or above the
+    optimum, and the portfolio is within the gap of it."""
+    df = frame(400, 9)
+    budget = int(df["cost"].sum() * 0.3)
+    want = knapsack_optimum(df["cost"].to_numpy(), df["value"].to_numpy(), budget)
+    r = po.select(po.Problem.from_frame(df, budget=budget), solver="cbc", mip_gap=0.05)
+    assert r.status.value == "optimal" and r.solver.name == "cbc"
+    assert r.bound >= want - 1e-6 and want * (1 - 0.05) - 1e-6 <= r.objective <= want + 1e-6
+    chosen = r.starts[r.starts >= 0].index
+    assert df.set_index("id").loc[chosen, "cost"].sum() <= budget
+
+
 def test_engine_request_naming_cbc_is_answered_by_cbc():
     df = frame(200, 7)
     budget = int(df["cost"].sum() * 0.25)
