@@ -337,6 +337,55 @@ def test_the_greedy_drops_misfits_in_bulk_without_changing_its_portfolio(seed, m
             assert _fixing.feasible(m, blocked)
 
 
+@pytest.mark.parametrize("seed", range(30))
+def test_the_greedy_adds_the_same_columns_in_floats_as_in_numpy(seed, monkeypatch):
+    """add()'s scalar path (columns of at most SCALAR_ADD_NNZ nonzeros, in Python floats) gives the portfolio
+    its numpy path gives, on random models with fractional weights near their limits and a minimum share
+    (a row of both signs with a lower limit, which a column may not take below it), and on a generated
+    12-period portfolio with five resources (columns of 20-80 nonzeros, so the default mixes both paths)."""
+    rng = np.random.default_rng(2000 + seed)
+    m = random_model(rng, n=int(rng.integers(8, 60)))
+    share = rng.uniform(1, 20, m.n_cols) * ((rng.random(m.n_cols) < 0.4) - 0.3)  # a category's minimum share
+    m = dataclasses.replace(
+        m, A=sp.csr_matrix(np.vstack([m.A.multiply(rng.uniform(0.9, 1.1, m.A.shape)).toarray() / 3.0, share])),
+        row_hi=np.r_[np.where(np.isfinite(m.row_hi), m.row_hi / 3.0, m.row_hi), np.inf],
+        row_lo=np.r_[np.where(np.isfinite(m.row_lo), m.row_lo / 3.0, m.row_lo), 0.0])
+    models = [m]
+    if seed == 0:  # a mandatory project takes a minimum share below its limit: only the third pass ("falls") adds
+        from portfolio_opt._compile import compile_problem
+        from portfolio_opt.engine import problem_from_spec
+
+        models.append(compile_problem(problem_from_spec(
+            {"version": 1, "budget": 20, "groups": [{"category": "run", "min_share": 0.3}], "projects": [
+                {"id": "G", "cost": 5, "value": 1, "category": "grow", "mandatory": True},
+                {"id": "R1", "cost": 4, "value": 6, "category": "run"},
+                {"id": "X", "cost": 3, "value": 5}]})).model)
+    if seed < 3:
+        import sys
+        from pathlib import Path
+
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+        import instances as bench_instances
+
+        from portfolio_opt._compile import compile_problem
+
+        models.append(compile_problem(bench_instances.generate(150, 12, 5, seed=seed).problem()).model)
+    for model in models:
+        x_lp = rng.uniform(0, 1, model.n_cols) * (rng.random(model.n_cols) < 0.5)
+        for r in (model.c.astype(float), rng.normal(size=model.n_cols)):
+            found = {}
+            for nnz in (0, _fixing.SCALAR_ADD_NNZ, 10**9):  # numpy only, the default mix, floats only
+                monkeypatch.setattr(_fixing, "SCALAR_ADD_NNZ", nnz)
+                found[nnz] = _fixing.greedy(model, x_lp, r, candidates=model.n_cols)
+            first = found[0]
+            assert all((g is None) == (first is None) for g in found.values())
+            if first is not None:
+                assert all(np.array_equal(g, first) for g in found.values())
+                assert _fixing.feasible(model, first)
+            if model is not m:
+                assert first is not None and first.sum() > 1  # these have a portfolio to give
+
+
 @pytest.mark.parametrize("spec", [
     # a category's minimum cost, filled first, took the project the mandatory one excludes
     {"version": 1, "budget": {"total": 11, "per_period": [8]}, "resources": {"eng": [3]}, "max_projects": 2,

@@ -107,6 +107,10 @@ ROUNDING_ROUNDS = 20
 GREEDY_CANDIDATES = 1_000
 #: ... this many at a time, those that no longer fit dropped in bulk
 GREEDY_BLOCK = 256
+#: the greedy adds a column of at most this many nonzeros with plain float arithmetic, one row at a time
+#: (the same sums and comparisons as numpy's, in ~2 us against ~27 us for numpy's calls on a few rows:
+#: 100,000 single-budget candidates under a 0.5 s limit, 44,964 additions tried, 1.2 s -> see the tests)
+SCALAR_ADD_NNZ = 16
 #: a model the backend left without a portfolio at its time limit gets a greedy one (``_solvers._kept_greedy``),
 #: bounded, without the LP's bound, by at most this many subgradient steps (:func:`subgradient_bound`) ...
 FALLBACK_STEPS = 200
@@ -220,7 +224,11 @@ def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray, candidates: in
     project the mandatory one excludes).
     """
     A, R = model.A.tocsc(), model.A.tocsr()  # by column (to add one), by row (to repair one)
+    if not A.has_canonical_format:  # one entry per row and column, as add() assumes (a copy: the model is kept)
+        A = A.copy()
+        A.sum_duplicates()
     lo, hi = np.asarray(model.row_lo, float), np.asarray(model.row_hi, float)
+    ptr, lo_of, hi_of = A.indptr.tolist(), lo.tolist(), hi.tolist()
     # an LP far from integral (an interior point, many start options each in part) leaves most of the portfolio
     # to the columns added: each fractional column stays a candidate (100,000 candidates over 12 periods with 5
     # resources, 52,910 fractional columns: 11.5M with 1,000 candidates, 31.87M with all, LP bound 32.11M)
@@ -264,14 +272,28 @@ def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray, candidates: in
         with its columns by LP value and then reduced cost; ``falls``: even where that takes another row below
         its own lower limit (a minimum share of one category, by the mandatory project of another), which the
         columns added after may then only bring back up."""
+        act_of = act.tolist()  # act as Python floats, kept equal to it (add's scalar path reads these)
 
         def add(j: int, fall: bool = False) -> bool:
-            s, e = A.indptr[j], A.indptr[j + 1]
+            s, e = ptr[j], ptr[j + 1]
+            if e - s <= SCALAR_ADD_NNZ:  # the same test, in Python floats (numpy's calls cost more on few rows)
+                pairs = list(zip(A.indices[s:e].tolist(), A.data[s:e].tolist()))
+                for i, v in pairs:
+                    new = act_of[i] + v
+                    if not new <= hi_of[i] + _TOL or not (fall or v > 0 or new >= lo_of[i] - _TOL):
+                        return False
+                for i, v in pairs:
+                    act_of[i] += v
+                    act[i] = act_of[i]
+                x[j] = 1.0
+                return True
             rows, vals = A.indices[s:e], A.data[s:e]
             new = act[rows] + vals
             # a row may rise while under its upper limit, fall while over its lower one (or, with ``fall``, below)
             if np.all(new <= hi[rows] + _TOL) and (fall or np.all((new >= lo[rows] - _TOL) | (vals > 0))):
                 act[rows] = new
+                for i, a in zip(rows.tolist(), new.tolist()):
+                    act_of[i] = a
                 x[j] = 1.0
                 return True
             return False
