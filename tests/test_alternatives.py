@@ -364,3 +364,17 @@ def test_a_huge_value_elsewhere_does_not_make_unequal_portfolios_tie(solver):
     objectives = [a.objective for a in alternatives(q, k=3, solver=solver)]
     assert objectives == sorted(objectives, reverse=True) and objectives[0] == pytest.approx(
         po.select(q, solver=solver).objective)
+
+
+def test_id_hashes_are_kept_per_list_of_ids_and_read_only():
+    """The canonical order's id hashes are cached by the ids in their order: a permutation gets the same
+    hash per id (so the same canonical order), a cached array cannot be changed by a caller."""
+    ids = ("CRM", "DWH", "ERP", "P-01")
+    first, again = optimize._id_hashes(ids), optimize._id_hashes(tuple(ids))
+    assert again is first and not first.flags.writeable
+    assert first.tolist() == optimize._h64(list(ids)).tolist()
+    perm = optimize._id_hashes(ids[::-1])
+    assert perm.tolist() == first.tolist()[::-1]
+    assert len(set(first.tolist())) == len(ids)
+    with pytest.raises(ValueError):
+        first[0] = 0

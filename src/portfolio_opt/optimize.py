@@ -15,6 +15,7 @@ and on every backend.  The helpers that do it (:func:`_tie_break`,
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import time
 from typing import TYPE_CHECKING, Any
@@ -293,6 +294,19 @@ def _h64(texts: Any) -> np.ndarray:
                         for t in texts), dtype=np.uint64, count=len(texts))
 
 
+@functools.lru_cache(maxsize=4)
+def _id_hashes(ids: tuple[str, ...]) -> np.ndarray:
+    """:func:`_h64` of a portfolio's ids, kept for the next call on the same ids (read-only).
+
+    A scenario batch, a frontier or a what-if loop calls :func:`select` on
+    many problems with the same candidates: 100,000 ids take 0.17 s to hash,
+    most of :func:`_canonical_order`'s 0.21 s.
+    """
+    out = _h64(ids)
+    out.setflags(write=False)
+    return out
+
+
 def _mix(x: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: spreads every input bit over the whole word (uint64 arithmetic wraps)."""
     x = x.astype(np.uint64)
@@ -317,7 +331,7 @@ def _canonical_order(problem: Problem, comp: Compiled) -> tuple[np.ndarray, np.n
     ids = np.asarray(problem.ids, dtype=str)
     id_rank = np.empty(n, dtype=np.int64)
     id_rank[np.argsort(ids, kind="stable")] = np.arange(n)
-    hid = _h64(ids.tolist())
+    hid = _id_hashes(tuple(ids.tolist()))
     with np.errstate(over="ignore"):
         ckey = _mix(hid[comp.col_proj] ^ _mix(comp.col_start.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)))
     cols = np.lexsort((comp.col_start, id_rank[comp.col_proj], ckey)).astype(np.int64)
