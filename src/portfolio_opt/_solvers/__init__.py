@@ -274,10 +274,34 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
             raw = dataclasses.replace(raw, bound=bound, message=f"{raw.message}; {how} ({fixing.note})")
     if raw is None:
         raw = _solve_checked(model, options, backend, relax)
-    if raw.status == Status.NO_SOLUTION and options.time_limit is not None and not relax and not greedy_tried:
+    refuted = False
+    if raw.status == Status.INFEASIBLE and not relax:
+        checked = _refuted_infeasible(model, raw, options.warm_start, incumbent)
+        refuted, raw = checked is not raw, checked
+    if (raw.status == Status.NO_SOLUTION and (options.time_limit is not None or refuted) and not relax
+            and not greedy_tried):
         raw = _kept_greedy(model, options, raw, incumbent, lp_bound)
     if options.known_bound is not None and not relax:
         raw = _apply_known_bound(model, options, raw)
+    return raw
+
+
+def _refuted_infeasible(model: CompiledModel, raw: RawSolution, *known: np.ndarray | None) -> RawSolution:
+    """``raw`` (status infeasible) as "no portfolio" when a portfolio known to this run is feasible.
+
+    A solver's claim of infeasibility that a portfolio in hand refutes is
+    wrong (CBC's preprocessing, stopped by its clock, was seen to say
+    "infeasible" on a feasible model): the run then has no answer, and a
+    time-limited one falls back to the greedy (:func:`_kept_greedy`).
+    """
+    from ._fixing import feasible
+
+    for x in known:
+        if x is not None and len(x) == model.n_cols and feasible(model, np.asarray(x, float)):
+            return dataclasses.replace(
+                raw, status=Status.NO_SOLUTION, x=None, objective=None, bound=None,
+                message=f"{raw.message}; {raw.solver} reported infeasible, but a portfolio known to this run "
+                        "is feasible: not trusted")
     return raw
 
 
