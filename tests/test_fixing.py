@@ -386,6 +386,20 @@ def test_the_greedy_adds_the_same_columns_in_floats_as_in_numpy(seed, monkeypatc
                 assert first is not None and first.sum() > 1  # these have a portfolio to give
 
 
+def test_the_greedy_takes_a_project_with_its_prerequisite():
+    """A (worth 10, weight 2) requires B (worth 1, weight 1), C is worth 5 (weight 3), capacity 3: the greedy
+    took C alone (worth 5), skipping A while B was not chosen and B once C filled the budget; now A comes
+    with B (worth 11, the optimum by brute force)."""
+    m = CompiledModel(c=np.array([10.0, 5.0, 1.0]), A=sp.csr_matrix(np.array([[2.0, 3.0, 1.0], [1.0, 0.0, -1.0]])),
+                      row_lo=np.array([-np.inf, -np.inf]), row_hi=np.array([3.0, 0.0]), col_lo=np.zeros(3),
+                      col_hi=np.ones(3), integrality=np.ones(3, dtype=np.int32))
+    x = _fixing.greedy(m, np.zeros(3), m.c.copy())
+    assert x is not None and x.tolist() == [1.0, 0.0, 1.0] and _fixing.feasible(m, x)
+    best = max(float(m.c @ np.array(b)) for b in itertools.product((0.0, 1.0), repeat=3)
+               if _fixing.feasible(m, np.array(b)))
+    assert float(m.c @ x) == best == 11.0
+
+
 @pytest.mark.parametrize("spec", [
     # a category's minimum cost, filled first, took the project the mandatory one excludes
     {"version": 1, "budget": {"total": 11, "per_period": [8]}, "resources": {"eng": [3]}, "max_projects": 2,
@@ -433,7 +447,9 @@ def test_the_greedy_repairs_a_rounding_that_breaks_a_chain_of_requirements():
     m = _model([[-1, 1, 0], [0, -1, 1], [1, 1, 1]], [0, 0, 2], [1.0, 5.0, 4.0])
     x = _fixing.greedy(m, np.array([0.5, 1.0, 1.0]), np.array([1.0, 5.0, 4.0]))
     assert x is not None and _fixing.feasible(m, x)
-    assert x[1:].tolist() == [0.0, 0.0]  # both dropped (the pass adds b before a, when b cannot go in yet)
+    # both dropped by the repair; the pass then adds b with its prerequisite a (it had tried b alone, which
+    # could not go in, and gave [a, 0, 0]): the optimum, a and b, worth 6
+    assert x.tolist() == [1.0, 1.0, 0.0]
 
 
 def test_the_greedy_lifts_a_mandatory_columns_requirement():

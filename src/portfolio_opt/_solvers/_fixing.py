@@ -337,8 +337,9 @@ def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray, candidates: in
                 sub = M[:, block]
                 too_big = np.r_[0, np.cumsum(sub.data > (hi[room_rows] - act[room_rows])[sub.indices] + _TOL)]
                 block = block[too_big[sub.indptr[1:]] == too_big[sub.indptr[:-1]]]  # no row it breaks
-            for j in block:
-                add(int(j))
+            for j in block:  # a project whose prerequisite is not chosen yet comes with it (3 deep at most)
+                if not add(int(j)):
+                    add_with_prerequisites(int(j))
         return x if feasible(model, x) else None
 
     for narrow_first, falls in ((False, False), (True, False), (True, True)):  # the next where one finds none
