@@ -109,7 +109,8 @@ GREEDY_CANDIDATES = 1_000
 GREEDY_BLOCK = 256
 #: the greedy adds a column of at most this many nonzeros with plain float arithmetic, one row at a time
 #: (the same sums and comparisons as numpy's, in ~2 us against ~27 us for numpy's calls on a few rows:
-#: 100,000 single-budget candidates under a 0.5 s limit, 44,964 additions tried, 1.2 s -> see the tests)
+#: 100,000 single-budget candidates under a 0.5 s limit, 44,964 additions tried: 1.2 s -> 0.18 s; the tests
+#: check that both paths add the same columns)
 SCALAR_ADD_NNZ = 16
 #: a model the backend left without a portfolio at its time limit gets a greedy one (``_solvers._kept_greedy``),
 #: bounded, without the LP's bound, by at most this many subgradient steps (:func:`subgradient_bound`) ...
