@@ -400,6 +400,48 @@ def test_the_greedy_takes_a_project_with_its_prerequisite():
     assert float(m.c @ x) == best == 11.0
 
 
+def test_the_greedy_takes_projects_that_require_each_other_together():
+    """A (worth 10, weight 2) and B (worth 1, weight 1) require each other, C is worth 5 (weight 3), capacity
+    3: one by one neither A nor B can go in (each needs the other first), so the greedy took C alone (worth
+    5); now A and B go in as one set (worth 11, the optimum by brute force)."""
+    m = CompiledModel(c=np.array([10.0, 5.0, 1.0]),
+                      A=sp.csr_matrix(np.array([[2.0, 3.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 0.0, 1.0]])),
+                      row_lo=np.full(3, -np.inf), row_hi=np.array([3.0, 0.0, 0.0]), col_lo=np.zeros(3),
+                      col_hi=np.ones(3), integrality=np.ones(3, dtype=np.int32))
+    x = _fixing.greedy(m, np.zeros(3), m.c.copy())
+    assert x is not None and _fixing.feasible(m, x)
+    best = max(float(m.c @ np.array(b)) for b in itertools.product((0.0, 1.0), repeat=3)
+               if _fixing.feasible(m, np.array(b)))
+    assert x.tolist() == [1.0, 0.0, 1.0] and float(m.c @ x) == best == 11.0
+
+
+@pytest.mark.parametrize("budget, expect", [
+    ([6, 6], {"A", "B", "C", "D"}),  # the package in period 0, C and D in period 1 (before: C and D alone)
+    ([5, 1], {"C", "D"}),  # A and B together fit in no period (nor in two): the package never goes in
+])
+def test_the_greedy_takes_a_package_of_scheduled_projects(budget, expect):
+    """A and B require each other and may each start in either of two periods (a choice row per project, a
+    requirement row over both start columns); the greedy takes both, a start each, where they fit, and never
+    two starts of one project. The portfolio is the brute-force optimum and feasible by the independent oracle."""
+    from oracle import brute_force, feasible as oracle_feasible, value_of
+    from portfolio_opt._compile import compile_problem
+
+    spec = {"version": 1, "periods": 2, "budget": {"per_period": budget}, "projects": [
+        {"id": "A", "cost": [4], "value": 10, "requires": ["B"], "latest_start": 1},
+        {"id": "B", "cost": [2], "value": 3, "requires": ["A"], "latest_start": 1},
+        {"id": "C", "cost": [5], "value": 9, "latest_start": 1},
+        {"id": "D", "cost": [1], "value": 2, "latest_start": 1}]}
+    problem = po.problem_from_spec(spec)
+    comp = compile_problem(problem)
+    m = comp.model
+    x = _fixing.greedy(m, np.zeros(m.n_cols), m.c.astype(float), candidates=m.n_cols)
+    assert x is not None and _fixing.feasible(m, x)
+    choice = {pid: int(s) for pid, s in zip(problem.ids, comp.starts(x)) if s >= 0}
+    assert oracle_feasible(spec, choice)
+    assert set(choice) == expect
+    assert value_of(spec, choice) == pytest.approx(brute_force(spec))
+
+
 @pytest.mark.parametrize("spec", [
     # a category's minimum cost, filled first, took the project the mandatory one excludes
     {"version": 1, "budget": {"total": 11, "per_period": [8]}, "resources": {"eng": [3]}, "max_projects": 2,

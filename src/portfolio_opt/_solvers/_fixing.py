@@ -112,6 +112,11 @@ GREEDY_BLOCK = 256
 #: 100,000 single-budget candidates under a 0.5 s limit, 44,964 additions tried: 1.2 s -> 0.18 s; the tests
 #: check that both paths add the same columns)
 SCALAR_ADD_NNZ = 16
+#: the greedy adds a project with its prerequisites up to this many deep, one by one; where that fails ...
+PREREQUISITE_DEPTH = 3
+#: ... it tries the project and its prerequisites as one set of at most this many columns: projects that
+#: require each other (A requires B and B requires A, a package) went in only if the LP rounded both to 1
+TOGETHER_COLUMNS = 8
 #: a model the backend left without a portfolio at its time limit gets a greedy one (``_solvers._kept_greedy``),
 #: bounded, without the LP's bound, by at most this many subgradient steps (:func:`subgradient_bound`) ...
 FALLBACK_STEPS = 200
@@ -299,19 +304,54 @@ def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray, candidates: in
                 return True
             return False
 
-        def add_with_prerequisites(j: int, depth: int = 3) -> bool:
+        def add_with_prerequisites(j: int, depth: int = PREREQUISITE_DEPTH) -> bool:
             """``add(j)``, first adding for each row it would break one of the columns that lift it (a mandatory
             project's prerequisite: ``y_i - y_k <= 0``), up to ``depth`` prerequisites deep."""
             if add(j, falls) or depth == 0 or x[j] >= model.col_hi[j]:
                 return bool(x[j] >= model.col_hi[j])
             s, e = A.indptr[j], A.indptr[j + 1]
             for i in A.indices[s:e][act[A.indices[s:e]] + A.data[s:e] > hi[A.indices[s:e]] + _TOL]:
-                lifts = R.indices[R.indptr[i]:R.indptr[i + 1]][R.data[R.indptr[i]:R.indptr[i + 1]] < 0]
-                lifts = lifts[x[lifts] < model.col_hi[lifts]]
-                if not any(add_with_prerequisites(int(k), depth - 1) for k in lifts[np.argsort(-x_lp[lifts],
-                                                                                                kind="stable")]):
-                    return False
+                lifts = lifts_of(i)
+                if not len(lifts):
+                    return False  # a row no prerequisite lifts (a budget, a capacity)
+                if not any(add_with_prerequisites(int(k), depth - 1) for k in lifts):
+                    # prerequisites that need each other (A requires B, B requires A): one by one none goes in
+                    return depth == PREREQUISITE_DEPTH and add_together(j)
             return add(j, falls)
+
+        def lifts_of(i: int) -> np.ndarray:
+            """The columns not yet at 1 that lift row ``i`` (a prerequisite's), largest LP value first."""
+            lifts = R.indices[R.indptr[i]:R.indptr[i + 1]][R.data[R.indptr[i]:R.indptr[i + 1]] < 0]
+            lifts = lifts[x[lifts] < model.col_hi[lifts]]
+            return lifts[np.argsort(-x_lp[lifts], kind="stable")]
+
+        def add_together(j: int) -> bool:
+            """``j`` with its prerequisites, all at once: each row the set would break gets the first of the
+            columns that lift it, until none is broken (at most :data:`TOGETHER_COLUMNS` columns); the set
+            goes in only if every row then keeps its limits (a row may fall only as :func:`add` lets it)."""
+            chosen, delta = [j], {}
+
+            def take(k: int) -> None:
+                for i, v in zip(A.indices[ptr[k]:ptr[k + 1]].tolist(), A.data[ptr[k]:ptr[k + 1]].tolist()):
+                    delta[i] = delta.get(i, 0.0) + v
+
+            take(j)
+            while True:
+                i = next((i for i, d in delta.items() if not act_of[i] + d <= hi_of[i] + _TOL), None)
+                if i is None:
+                    break
+                k = next((int(k) for k in lifts_of(i) if int(k) not in chosen), None)
+                if k is None or len(chosen) >= TOGETHER_COLUMNS:
+                    return False
+                chosen.append(k)
+                take(k)
+            if not falls and any(d < 0 and act_of[i] + d < lo_of[i] - _TOL for i, d in delta.items()):
+                return False
+            for i, d in delta.items():
+                act_of[i] += d
+                act[i] = act_of[i]
+            x[chosen] = 1.0
+            return True
 
         short = np.flatnonzero(act < lo - _TOL)
         if narrow_first:
