@@ -490,3 +490,44 @@ def test_bad_model_arrays_raise_solver_error(cbc):
                               good.col_hi, good.integrality)
     with pytest.raises(SolverError, match="row_lo"):
         P.solve_pulp(bad_shape, SolverOptions(), solver=cbc)
+
+
+# --------------------------------------------------------------------------- PuLP's own names, end to end
+
+
+def test_every_solver_pulp_lists_as_available_is_accepted_by_select_and_the_engine():
+    """The contract: "any solver that PuLP can drive where it is installed". ``select`` refused PuLP's own
+    names of its solvers (``"PULP_CBC_CMD"``, which ``pulp.listSolvers(onlyAvailable=True)`` prints) as "not
+    available here", though the solver layer ran them; each is now accepted, under the name
+    ``available_backends`` lists it by, and gives the brute-force optimum of a small request."""
+    pulp = pytest.importorskip("pulp")
+    import warnings
+
+    import portfolio_opt as po
+    from portfolio_opt._solvers import available_backends
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        listed = pulp.listSolvers(onlyAvailable=True)
+    if not listed:
+        pytest.skip("PuLP has no solver here")
+    spec = {"version": 1, "budget": 10, "projects": [
+        {"id": "A", "cost": 6, "value": 9}, {"id": "B", "cost": 5, "value": 6}, {"id": "C", "cost": 4, "value": 5},
+        {"id": "D", "cost": 3, "value": 3, "requires": ["C"]}]}
+    best = max((sum(p["value"] for p in s), sorted(p["id"] for p in s))
+               for k in range(5) for s in itertools.combinations(spec["projects"], k)
+               if sum(p["cost"] for p in s) <= 10 and all(q in {p["id"] for p in s}
+                                                          for p in s for q in p.get("requires", [])))
+    assert best == (14, ["A", "C"])
+    avail = available_backends()
+    for name in [*listed, *(n.lower() for n in listed)]:
+        resp = po.solve_spec({**spec, "solver": {"name": name}})
+        assert resp["status"] == "optimal" and resp["objective"] == 14 and resp["selected"] == ["A", "C"], name
+        r = po.select(po.problem_from_spec(spec), solver=name)
+        assert r.solver.options["name"] in avail and r.selected_ids == ["A", "C"], name
+    with pytest.raises(po.ValidationError, match="not available here.*available: "):
+        po.select(po.problem_from_spec(spec), solver="no_such_solver")
+    unlisted = [s for s in pulp.listSolvers() if s not in listed]
+    if unlisted:  # known to PuLP, not installed: refused, naming what is
+        with pytest.raises(po.ValidationError, match=f"solver '{unlisted[0]}' is not available here"):
+            po.solve_spec({**spec, "solver": {"name": unlisted[0]}})

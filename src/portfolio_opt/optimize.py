@@ -82,7 +82,8 @@ def select(
         CBC on the model in the input's own order runs on its core;
         ``result.solver.name`` is the winner.
         ``"highs"`` (in-process), ``"cbc"`` or the name of any other solver
-        PuLP can drive here (e.g. ``"GLPK_CMD"``).  Whichever it is, a 0-1
+        PuLP can drive here, by PuLP's name too (``"GLPK_CMD"``;
+        ``"PULP_CBC_CMD"`` is ``"cbc"``).  Whichever it is, a 0-1
         model of 40 columns or more (of any size for HiGHS and the race,
         e.g. ``"auto"`` on models of up to 30 columns or of several budget
         or capacity rows; but not one of under 1,000 columns with more than
@@ -200,7 +201,7 @@ def select(
     """
     if not isinstance(problem, Problem):
         raise ValidationError(f"select() needs a Problem, got {type(problem).__name__}")
-    _check_solver(solver)
+    solver = _check_solver(solver)
     mode = _tie_mode(tie_break)
     comp = compile_problem(problem)
     named = solver.lower() not in ("auto", "highs", "race")  # the answer must be that solver's own
@@ -595,7 +596,10 @@ def _earliest_starts(problem: Problem, comp: Compiled, sel: np.ndarray, x: np.nd
 DIAGNOSIS_MIN_SECONDS = 2.0
 
 
-def _check_solver(name: str) -> None:
+def _check_solver(name: str) -> str:
+    """``name`` as the solver layer knows it (lower case; PuLP's own names of its solvers, e.g.
+    ``"PULP_CBC_CMD"``, ``"COIN_CMD"``, ``"GLPK_CMD"``, as listed by :func:`available_backends`:
+    ``"cbc"``, ``"glpk"``), or a :class:`ValidationError` naming the solvers available here."""
     from ._solvers import _has_cbc, _has_highs, available_backends
 
     if not isinstance(name, str) or not name:
@@ -603,7 +607,13 @@ def _check_solver(name: str) -> None:
     key = name.lower()
     if (key == "auto" or key == "highs" and _has_highs() or key == "cbc" and _has_cbc()
             or key == "race" and _has_highs() and _has_cbc()):
-        return  # without probing every other solver PuLP knows
+        return key  # without probing every other solver PuLP knows
     avail = available_backends()
-    if name.lower() not in [a.lower() for a in avail]:
+    if key in [a.lower() for a in avail]:
+        return key
+    from ._solvers._pulp import public_name
+
+    public = public_name(name)
+    if public is None or public.lower() not in [a.lower() for a in avail]:
         raise ValidationError(f"solver '{name}' is not available here (available: {', '.join(avail)})")
+    return public

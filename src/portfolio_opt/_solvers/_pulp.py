@@ -206,6 +206,18 @@ def _available_pulp_solvers(pulp: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+def public_name(solver: str) -> str | None:
+    """The name :func:`available_pulp_solvers` lists ``solver`` under, for any name :func:`solve_pulp` takes
+    (``"PULP_CBC_CMD"``, ``"coin_cmd"`` -> ``"cbc"``; ``"GLPK_CMD"`` -> ``"glpk"``), or None where PuLP has no
+    such solver or it does not run here."""
+    pulp = _import_pulp()
+    try:
+        name, is_cbc = _resolve(pulp, solver)
+    except SolverError:
+        return None
+    return "cbc" if is_cbc else _public_names(_pulp_names(pulp)).get(name, name.lower())
+
+
 def _resolve(pulp: Any, solver: str) -> tuple[str, bool]:
     """(PuLP solver name, is CBC) for a user's solver name; SolverError if not usable."""
     key = str(solver).strip().lower()

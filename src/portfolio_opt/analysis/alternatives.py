@@ -259,8 +259,7 @@ def alternatives(
     if not isinstance(problem, Problem):
         raise ValidationError(f"alternatives() needs a Problem, got {type(problem).__name__}")
     _check_args(k, within, limit)
-    _check_solver(solver)
-    solver = resolve_backend(solver, **compile_problem(problem).backend_hint)
+    solver = resolve_backend(_check_solver(solver), **compile_problem(problem).backend_hint)
     if k is None and within is None:
         k = DEFAULT_K
     opts = _options(time_limit, 0.0, threads, False)

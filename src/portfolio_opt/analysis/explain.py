@@ -513,8 +513,7 @@ def explain(
     problem = result.problem
     given = dict(result.solver.options)
     backend = solver or str(given.get("name") or result.solver.name)
-    _check_solver(backend)
-    backend = resolve_backend(backend, **compile_problem(problem).backend_hint)
+    backend = resolve_backend(_check_solver(backend), **compile_problem(problem).backend_hint)
     opts = _options(time_limit if time_limit is not None else given.get("time_limit"), 0.0,
                     given.get("threads"), False)
     if not result.has_solution:
