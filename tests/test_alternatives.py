@@ -378,3 +378,36 @@ def test_id_hashes_are_kept_per_list_of_ids_and_read_only():
     assert len(set(first.tolist())) == len(ids)
     with pytest.raises(ValueError):
         first[0] = 0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_rule_on_a_fixed_face_matches_the_rule_on_the_whole_face(seed, monkeypatch):
+    """400 candidates under one budget, each project also listed twice more under other ids (same cost and
+    value): the optimum has many ties. The rule's solves now run with every column fixed that no tied
+    portfolio can change (``optimize._face_fixed``, by the LP's Lagrangian bound); its portfolio and starts
+    are the same as with the whole face (the path the brute-force tests above check), most columns are
+    fixed, and the portfolio is optimal by the whole-model solve and feasible."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    base = [(int(rng.integers(5, 60)), int(rng.integers(5, 90))) for _ in range(134)]
+    projects = [{"id": f"{tag}{k:03d}", "cost": c, "value": v} for k, (c, v) in enumerate(base) for tag in "PQR"]
+    spec = {"version": 1, "budget": int(sum(c for c, _ in base) * 0.7), "projects": projects[::-1]}
+    p = _problem(spec)
+    fixed: list[float] = []
+    real = optimize._face_fixed
+
+    def spy(m, *args):
+        out = real(m, *args)
+        fixed.append(float(np.mean(out.col_lo == out.col_hi)))
+        return out
+
+    monkeypatch.setattr(optimize, "_face_fixed", spy)
+    got = po.select(p, solver="cbc", tie_break="rule")
+    assert got.solver.options["tie_break"] is True and fixed and fixed[0] > 0.5
+    monkeypatch.setattr(optimize, "_face_fixed", lambda m, *args: m)
+    whole = po.select(p, solver="cbc", tie_break="rule")
+    assert whole.solver.options["tie_break"] is True
+    assert got.selected_ids == whole.selected_ids and got.starts.to_dict() == whole.starts.to_dict()
+    assert got.objective == pytest.approx(po.select(p, solver="cbc").objective, abs=1e-6)
+    assert po.check_portfolio(p, got.starts.to_dict()) == []
