@@ -209,7 +209,7 @@ def select(
     warm = None
     if warm_start is not None:
         st = np.full(len(problem.table), -1, dtype=int)
-        pos = {pid: k for k, pid in enumerate(problem.ids)}
+        pos = {pid: k for k, pid in enumerate(problem.ids.tolist())}
         for pid, s in dict(warm_start).items():
             if pid not in pos:
                 raise ValidationError(f"warm_start: unknown project id '{pid}'")

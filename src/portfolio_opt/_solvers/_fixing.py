@@ -271,6 +271,12 @@ def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray, candidates: in
     mono = np.isfinite(hi)
     mono[np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))[R.data < 0]] = False
     room_rows = np.flatnonzero(mono)
+    # the columns a prerequisite can make fit: those with a positive entry in a row that has a negative one
+    # (a requirement); for the others add_with_prerequisites has nothing to add (a budget or capacity is broken)
+    liftable = np.zeros(R.shape[0], dtype=bool)
+    liftable[np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))[R.data < 0]] = True
+    needs = np.zeros(A.shape[1], dtype=bool)
+    needs[np.repeat(np.arange(A.shape[1]), np.diff(A.indptr))[liftable[A.indices] & (A.data > 0)]] = True
 
     def attempt(x: np.ndarray, act: np.ndarray, narrow_first: bool, falls: bool) -> np.ndarray | None:
         """One pass from ``x``.  ``narrow_first``: the short rows are filled fewest columns first (a mandatory
@@ -309,6 +315,8 @@ def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray, candidates: in
             project's prerequisite: ``y_i - y_k <= 0``), up to ``depth`` prerequisites deep."""
             if add(j, falls) or depth == 0 or x[j] >= model.col_hi[j]:
                 return bool(x[j] >= model.col_hi[j])
+            if not needs[j]:
+                return False  # what it breaks no prerequisite lifts
             s, e = A.indptr[j], A.indptr[j + 1]
             for i in A.indices[s:e][act[A.indices[s:e]] + A.data[s:e] > hi[A.indices[s:e]] + _TOL]:
                 lifts = lifts_of(i)

@@ -309,7 +309,7 @@ def alternatives(
         ranked = [t for t in ranked if t[0] >= z1 - within * abs(z1) - _tie_tol(comp.coef, y1)]
     if k is not None:
         ranked = ranked[:k]
-    ids = [str(i) for i in problem.ids]
+    ids = [str(i) for i in problem.ids.tolist()]
     out: list[Alternative] = []
     base_sel: np.ndarray | None = None
     for r, (z, y, x) in enumerate(ranked, start=1):

@@ -939,7 +939,7 @@ def _solve_scenario(problem: Problem, kwargs: Mapping[str, Any], base_starts: Ma
         known = set(problem.ids)
         from_base = {i: s for i, s in base_starts.items() if i in known and s >= 0}
         if from_base and not check_portfolio(problem, from_base):
-            base_value = float(np.dot(problem.objective_coefficients, [i in from_base for i in problem.ids]))
+            base_value = float(np.dot(problem.objective_coefficients, [i in from_base for i in problem.ids.tolist()]))
             if warm is None or warm_value is None or base_value >= warm_value:
                 warm = from_base
         if warm is not None:
@@ -971,7 +971,7 @@ def _scenario_task(problem: Problem, kwargs: Mapping[str, Any], base_starts: Map
     if explain:
         obj = float(result.objective)
         arr = result.starts.to_numpy(int).copy()
-        pos = {pid: k for k, pid in enumerate(problem.ids)}
+        pos = {pid: k for k, pid in enumerate(problem.ids.tolist())}
         # evidence re-solves need only the optimal value: no tie-breaking, no diagnosis
         quiet = {**dict(kwargs), "diagnose": False, "tie_break": False}
         for pid, change in [*((i, "entered") for i in entered), *((i, "left") for i in left),

@@ -238,7 +238,7 @@ def sample_factors(problem: Problem, uncertainty: Uncertainty, n: int, seed: int
     tc = f["total_cost"].to_numpy(float)
     base_v = f["value"].to_numpy(float)
     problems = []
-    for k, pid in enumerate(f.index):
+    for k, pid in enumerate(f.index.tolist()):
         for field, arr, base in (("cost", cost, tc), ("value", value, base_v)):
             r = gov.get((str(pid), field))
             if r is None:
@@ -429,7 +429,7 @@ def _portfolio_starts(problem: Problem, portfolio: Any) -> np.ndarray:
     if hasattr(portfolio, "starts") and hasattr(portfolio, "status"):
         portfolio = portfolio.starts
     out = np.full(len(problem.ids), -1, dtype=int)
-    pos = {pid: k for k, pid in enumerate(problem.ids)}
+    pos = {pid: k for k, pid in enumerate(problem.ids.tolist())}
     items = portfolio.items() if isinstance(portfolio, (Mapping, pd.Series)) else ((i, None) for i in portfolio)
     for pid, s in items:
         if pid not in pos:
