@@ -182,9 +182,10 @@ def test_a_solver_far_past_the_time_limit_is_ended(monkeypatch):
     monkeypatch.setattr(_pulp, "solve_pulp", _cbc_after(1.0, at_the_limit))
     raw = solve(m, SolverOptions(time_limit=1.0), "race")
     assert (raw.status, raw.solver, raw.objective, raw.bound) == (Status.FEASIBLE, "cbc", 0.0, 20.0)
-    assert "ended 1 s after the time limit" in raw.message
-    # the limit, then 1 s (_RACE_LATE_WAIT: CBC holds a portfolio), not the grace of 2 s nor HiGHS's 60 s
-    assert 2.0 <= raw.seconds < 2.9
+    assert "ended 0.25 s after the time limit" in raw.message
+    # the limit, then 0.25 s (_late_wait at a 1 s limit: CBC holds a portfolio), not the grace of 2 s nor
+    # HiGHS's 60 s
+    assert 1.25 <= raw.seconds < 2.0
     assert hung and hung[0].returncode not in (None, 0)
 
 
@@ -226,8 +227,17 @@ def test_a_highs_ended_past_the_limit_still_lends_its_portfolio_and_bound(monkey
     monkeypatch.setattr(_pulp, "solve_pulp", _cbc_after(1.0, at_the_limit))
     raw = _race(m, SolverOptions(time_limit=1.0))
     assert (raw.status, raw.solver, raw.objective, raw.bound) == (Status.FEASIBLE, "highs", 15.0, 18.0)
-    # ended 1 s after the limit (CBC held a portfolio: _RACE_LATE_WAIT), not after the whole grace
-    assert hung and hung[0].returncode not in (None, 0) and 2.0 <= raw.seconds < 10.0
+    # ended 0.25 s after the limit (CBC held a portfolio: _late_wait), not after the whole grace
+    assert hung and hung[0].returncode not in (None, 0) and 1.25 <= raw.seconds < 10.0
+
+
+def test_the_wait_for_a_late_solver_is_a_tenth_of_the_limit_within_a_quarter_and_one_second():
+    """A solver still running past the limit once the other holds a portfolio was waited for 1 s whatever
+    the limit: a 3 s limit answered after 4 s. Now a tenth of the limit, at least 0.25 s and at most 1 s."""
+    from portfolio_opt._solvers import _late_wait
+
+    assert [_late_wait(t) for t in (0.2, 1.0, 3.0, 5.0, 10.0, 60.0, None)] == pytest.approx(
+        [0.25, 0.25, 0.3, 0.5, 1.0, 1.0, 1.0])
 
 
 def test_a_portfolio_worth_the_known_bound_ends_the_race(monkeypatch):

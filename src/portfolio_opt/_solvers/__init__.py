@@ -689,8 +689,18 @@ _RACE_HIGHS_DELAY = 1.0
 _RACE_SECOND_CBC = True
 #: seconds past the time limit the race waits for a solver still running once another has answered with a
 #: portfolio (the whole ``_grace`` while none has): CBC ran past its 10 s limit by 1.0-1.35 s on ``mknapcb8-1``
-#: (250 columns, 30 rows) alone and 2 s in the race, whose answer came after 12.0 s with HiGHS's portfolio
+#: (250 columns, 30 rows) alone and 2 s in the race, whose answer came after 12.0 s with HiGHS's portfolio.
+#: At most this, and :data:`_RACE_LATE_SHARE` of the limit (at least :data:`_RACE_LATE_MIN`): with 1 s a 3 s
+#: limit was answered after 4.0 s (2,000 candidates over 4 periods with 2 resources, 10,000 x 12 x 5)
 _RACE_LATE_WAIT = 1.0
+_RACE_LATE_SHARE = 0.1
+_RACE_LATE_MIN = 0.25
+
+
+def _late_wait(time_limit: float | None) -> float:
+    """Seconds past ``time_limit`` the race waits for a solver still running once another holds a portfolio."""
+    share = _RACE_LATE_WAIT if time_limit is None else _RACE_LATE_SHARE * float(time_limit)
+    return min(_RACE_LATE_WAIT, max(_RACE_LATE_MIN, share))
 
 
 def _proved(r: object, model: CompiledModel, options: SolverOptions) -> bool:
@@ -732,7 +742,7 @@ def _race(model: CompiledModel, options: SolverOptions, beside: _Beside | None =
     limit is what is left of the caller's.  Until HiGHS starts, its core runs a
     second CBC on the model in ``options.second_order`` (the request's own order,
     where the model is in a canonical one: :data:`_RACE_SECOND_CBC`), ended when
-    HiGHS starts.  One that is still running :data:`_RACE_LATE_WAIT` after the
+    HiGHS starts.  One that is still running :func:`_late_wait` after the
     limit while another has stopped with a portfolio (:func:`_grace` after it
     while none has) is ended too, and the other's answer stands:
     HiGHS can spend many seconds past its limit in a root-node heuristic that
@@ -846,9 +856,9 @@ def _race(model: CompiledModel, options: SolverOptions, beside: _Beside | None =
             while not (any(_proved(box.get(k), model, options) for k in finished) or len(finished) == len(threads)):
                 answers = [box[k] for k in finished if k not in withdrawn and isinstance(box.get(k), RawSolution)]
                 answered = bool(answers)
-                # one holding a portfolio leaves the others _RACE_LATE_WAIT past the limit, not the whole grace
+                # one holding a portfolio leaves the others _late_wait past the limit, not the whole grace
                 held = any(r.x is not None for r in answers)  # type: ignore[union-attr]
-                late = grace if grace is None or not held else min(grace, _RACE_LATE_WAIT)
+                late = grace if grace is None or not held else min(grace, _late_wait(options.time_limit))
                 left = None if late is None else t0 + float(options.time_limit or 0) + late - time.monotonic()
                 if answered and left is not None and left <= 0:
                     break  # one stopped at the limit, the other is far past it
