@@ -115,7 +115,7 @@ def quick_checks(problem: Problem, added: str | None = None) -> list[str]:
         return (f"'{added}' and the mandatory projects {_names(rest)}", "") if rest else (f"'{added}'", "s")
 
     f = problem.table.frame
-    pos = {pid: k for k, pid in enumerate(f.index.tolist())}  # a list: iterating the Index costs ~2 us an item
+    pos = problem._position
     labels = problem.periods
     T = problem.n_periods
     cons = problem.constraints

@@ -209,7 +209,7 @@ def select(
     warm = None
     if warm_start is not None:
         st = np.full(len(problem.table), -1, dtype=int)
-        pos = {pid: k for k, pid in enumerate(problem.ids.tolist())}
+        pos = problem._position
         for pid, s in dict(warm_start).items():
             if pid not in pos:
                 raise ValidationError(f"warm_start: unknown project id '{pid}'")
@@ -644,11 +644,12 @@ def _check_solver(name: str) -> str:
             or key == "race" and _has_highs() and _has_cbc()):
         return key  # without probing every other solver PuLP knows
     avail = available_backends()
-    if key in [a.lower() for a in avail]:
+    names = {a.lower() for a in avail}
+    if key in names:
         return key
     from ._solvers._pulp import public_name
 
     public = public_name(name)
-    if public is None or public.lower() not in [a.lower() for a in avail]:
+    if public is None or public.lower() not in names:
         raise ValidationError(f"solver '{name}' is not available here (available: {', '.join(avail)})")
     return public

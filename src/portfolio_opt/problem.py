@@ -399,6 +399,12 @@ class Problem:
         return self.table.frame.copy()
 
     @functools.cached_property
+    def _position(self) -> dict[str, int]:
+        """Project id -> its row, built once per problem (read only; iterating the pandas Index costs ~1 us an
+        id, a list's a tenth of that)."""
+        return {pid: k for k, pid in enumerate(self.table.ids.tolist())}
+
+    @functools.cached_property
     def metrics(self) -> pd.DataFrame:
         """Cost-benefit metrics per project (NPV, benefit-cost ratio, ROI, payback...)."""
         from .finance import metrics_of_flows
@@ -525,8 +531,7 @@ class Problem:
         return self.replace(constraints=keep + tuple(ForcedOut(i) for i in ids if ForcedOut(i) not in have))
 
     def _check_ids(self, ids: Iterable[str]) -> None:
-        known = set(self.table.ids.tolist())  # once, and as a list (iterating the Index costs ~2 us an item)
-        unknown = [i for i in ids if i not in known]
+        unknown = [i for i in ids if i not in self._position]
         if unknown:
             raise ValidationError([f"unknown project id '{i}'" for i in unknown])
 

@@ -56,7 +56,7 @@ def _starts_array(problem: Problem, starts: Mapping[str, int] | pd.Series | np.n
     if isinstance(starts, np.ndarray):
         return starts.astype(int)
     out = np.full(len(problem.table), -1, dtype=int)
-    pos = {pid: k for k, pid in enumerate(problem.ids.tolist())}
+    pos = problem._position
     for pid, s in dict(starts).items():
         if s is None or (isinstance(s, float) and math.isnan(s)) or int(s) < 0:
             continue

@@ -268,13 +268,11 @@ def greedy(model: CompiledModel, x_lp: np.ndarray, r: np.ndarray, candidates: in
     # rows whose coefficients are all >= 0 only lose room as columns are added: a column that breaks one of
     # them now never fits later, and is dropped in bulk, a block at a time, before add() looks at it
     # (the same portfolio; 100,000 candidates with 5 resources: 2 s of add() calls, most of them misfits)
-    mono = np.isfinite(hi)
-    mono[np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))[R.data < 0]] = False
-    room_rows = np.flatnonzero(mono)
-    # the columns a prerequisite can make fit: those with a positive entry in a row that has a negative one
-    # (a requirement); for the others add_with_prerequisites has nothing to add (a budget or capacity is broken)
-    liftable = np.zeros(R.shape[0], dtype=bool)
+    liftable = np.zeros(R.shape[0], dtype=bool)  # rows with a negative entry (a requirement: lifts exist)
     liftable[np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))[R.data < 0]] = True
+    room_rows = np.flatnonzero(np.isfinite(hi) & ~liftable)
+    # the columns a prerequisite can make fit: those with a positive entry in a row that has a negative one;
+    # for the others add_with_prerequisites has nothing to add (a budget or capacity is broken)
     needs = np.zeros(A.shape[1], dtype=bool)
     needs[np.repeat(np.arange(A.shape[1]), np.diff(A.indptr))[liftable[A.indices] & (A.data > 0)]] = True
 

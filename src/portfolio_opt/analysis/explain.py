@@ -264,7 +264,7 @@ def _resolve(problem: Problem, backend: str, opts: SolverOptions, candidates: Se
     if backend.lower() == "highs":  # a warm start for HiGHS (as the enumeration's incumbent it cost more than
         # it saved: an explanation of 1,000 candidates 20 s -> 27 s): the best candidate that fits, checked best
         # first, up to the first that fits, after the cheap test of the forced projects
-        pos = {pid: k for k, pid in enumerate(problem.ids.tolist())}
+        pos = problem._position
         forced_in = [pos[c.project] for c in problem.constraints if isinstance(c, Mandatory)]
         forced_out = [pos[c.project] for c in problem.constraints if isinstance(c, ForcedOut)]
         vals = [float(comp.coef @ (st >= 0)) for st in candidates]

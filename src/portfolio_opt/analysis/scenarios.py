@@ -971,7 +971,7 @@ def _scenario_task(problem: Problem, kwargs: Mapping[str, Any], base_starts: Map
     if explain:
         obj = float(result.objective)
         arr = result.starts.to_numpy(int).copy()
-        pos = {pid: k for k, pid in enumerate(problem.ids.tolist())}
+        pos = problem._position
         # evidence re-solves need only the optimal value: no tie-breaking, no diagnosis
         quiet = {**dict(kwargs), "diagnose": False, "tie_break": False}
         for pid, change in [*((i, "entered") for i in entered), *((i, "left") for i in left),

@@ -429,7 +429,7 @@ def _portfolio_starts(problem: Problem, portfolio: Any) -> np.ndarray:
     if hasattr(portfolio, "starts") and hasattr(portfolio, "status"):
         portfolio = portfolio.starts
     out = np.full(len(problem.ids), -1, dtype=int)
-    pos = {pid: k for k, pid in enumerate(problem.ids.tolist())}
+    pos = problem._position
     items = portfolio.items() if isinstance(portfolio, (Mapping, pd.Series)) else ((i, None) for i in portfolio)
     for pid, s in items:
         if pid not in pos:
