@@ -25,6 +25,8 @@ from ._base import (CompiledModel, RawSolution, SolverOptions, Status, objective
 from ._base import grace as _grace
 from ._base import hard_deadline as _deadline
 
+from ._core import CoreFound, CoreStart
+
 if TYPE_CHECKING:
     from ._fixing import Beside
 
@@ -244,24 +246,40 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
             left = None if options.time_limit is None else options.time_limit - fixing.seconds
             warm = options.warm_start if options.warm_start is not None else fixing.incumbent
             raw = None
+            core = _core_start(model, options, backend, fixing)
             if left is not None and left < min(NO_TIME_LEFT, 0.1 * float(options.time_limit)):
                 # the LP took the limit: a greedy portfolio, if there is one (else the backend, briefly)
                 raw = _kept_greedy(model, options, _not_run(backend), fixing.incumbent, fixing.bound)
                 greedy_tried = raw.x is None
+            elif core is not None and backend.lower() == "cbc" and left is not None and (
+                    left < CORE_ONLY_LP_TIMES * core.lp_seconds):
+                # CBC's own first LP would not end in the time left: the core search has it all
+                raw = _core_only(model, options, core, time.monotonic() + left)
             if raw is None or raw.x is None:
                 left = None if left is None else max(0.01, left)
-                beside_greedy = None
+                beside_greedy = beside_core = None
                 if fixing.bound is None and left is not None and not greedy_tried and _greedy_beside(model, backend):
                     # no LP within its share of the limit: the backend's own first LP may well not end either
                     beside_greedy = _GreedyBeside(model, options, fixing.incumbent, time.monotonic() + left)
-                with contextlib.nullcontext() if beside_greedy is None else beside_greedy.cbc_at_limit():
-                    raw = _solve_checked(model, dataclasses.replace(options, time_limit=left, warm_start=warm),
-                                         backend)
+                elif core is not None and left is not None and backend.lower() == "cbc" and racing_allowed():
+                    beside_core = _CoreBeside(model, options, core, time.monotonic() + left)
+                whole_options = dataclasses.replace(options, time_limit=left, warm_start=warm)
+                if core is not None and backend.lower() == "race":
+                    whole_options = dataclasses.replace(whole_options, core=core)  # the race's CBC slot ends with it
+                watch: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+                if beside_greedy is not None:
+                    watch = beside_greedy.cbc_at_limit()
+                elif beside_core is not None:
+                    watch = beside_core.watch_cbc()
+                with watch:
+                    raw = _solve_checked(model, whole_options, backend)
                 kept = None if beside_greedy is None else beside_greedy.result()  # (it ends by the limit)
                 if kept is not None:
                     found, U, from_lp = kept
                     raw = _with_kept(model, options, raw, found, U, from_lp=from_lp)
                     greedy_tried = True  # its portfolios are in the answer (or there were none)
+                if beside_core is not None:
+                    raw = _with_core(model, options, raw, beside_core.result(raw), core)
             raw = dataclasses.replace(raw, seconds=raw.seconds + fixing.seconds)
             how = "solved whole"
             incumbent, lp_bound = fixing.incumbent, fixing.bound
@@ -308,6 +326,137 @@ def _refuted_infeasible(model: CompiledModel, raw: RawSolution, *known: np.ndarr
 #: seconds of a time limit (at most a tenth of it) below which the model is not handed to the backend after
 #: its LP when a greedy portfolio is found (:func:`_kept_greedy`)
 NO_TIME_LEFT = 0.05
+
+
+#: a large model solved whole with CBC alone after its LP (``_fixing.solve_fixed``) gets no CBC run when the time
+#: left is under this many times the LP's: CBC's own first LP is slower than HiGHS's, and CBC stopped there found
+#: no portfolio (10,000 candidates over 12 periods with 5 resources, a 3 s limit: the LP took 2.0 s, then CBC
+#: 3.9 s past its 1 s, killed; the answer, a greedy portfolio, came after 6.5 s); the core search
+#: (:mod:`._core`) has the time instead
+CORE_ONLY_LP_TIMES = 2.0
+#: in the race with a time limit, a model with a core search (``SolverOptions.core``) gives CBC this share of the
+#: limit, then the core search the rest of it, on CBC's core (HiGHS runs to the limit beside them)
+CORE_RACE_CBC_SHARE = 0.3
+
+
+def _core_start(model: CompiledModel, options: SolverOptions, backend: str, fixing: object) -> CoreStart | None:
+    """Where a core search (:mod:`._core`) starts for a model solved whole, or None: only with a time limit (a
+    run to the proof gains nothing from it), for ``"auto"``'s CBC or race (a named solver answers itself), on
+    a 0-1 model of ``_core.CORE_SEARCH_COLUMNS`` columns or more whose LP ended."""
+    from ._core import searchable
+
+    core = getattr(fixing, "core", None)
+    if core is None or options.time_limit is None or options.own_answer or backend.lower() not in ("cbc", "race"):
+        return None
+    return core if searchable(model) else None
+
+
+def _core_only(model: CompiledModel, options: SolverOptions, core: CoreStart, deadline: float) -> RawSolution:
+    """The core search's answer (:mod:`._core`) in place of a backend that has no time to find a portfolio."""
+    from ._core import core_search
+
+    t0 = time.monotonic()
+    found = core_search(model, core, options, deadline)
+    raw = dataclasses.replace(_not_run("highs"), message="")
+    out = _with_core(model, options, raw, found, core)
+    return dataclasses.replace(out, seconds=time.monotonic() - t0,
+                               message=f"no time for CBC after the LP ({core.lp_seconds:.3g} s); {out.message}")
+
+
+def _with_core(model: CompiledModel, options: SolverOptions, raw: RawSolution, found: CoreFound | None,
+               core: CoreStart) -> RawSolution:
+    """``raw`` with the core search's portfolio where it has none or a worse one, and the LP's bound where that is
+    smaller than its own; ``raw`` unchanged when it is proven or the search found nothing."""
+    if found is None or raw.status in (Status.OPTIMAL, Status.INFEASIBLE):
+        return raw
+    from ._highs import highs_version
+
+    z = found.objective
+    tol = objective_tolerance(model, options, z)
+    stands = raw.x is not None and raw.objective is not None and z <= float(raw.objective) + tol
+    x, z = (raw.x, float(raw.objective)) if stands else (found.x, z)  # type: ignore[arg-type]
+    bound = max(min([core.U] + ([float(raw.bound)] if raw.bound is not None else [])), z)
+    proven = found.proven or bound - z <= tol  # (a portfolio as good as a proven optimum is optimal too)
+    if proven:
+        bound = max(z, found.objective)
+    status = Status.OPTIMAL if proven else Status.FEASIBLE
+    before = f"{raw.message}; " if raw.message else ""
+    if stands:
+        return dataclasses.replace(raw, status=status, bound=bound,
+                                   message=f"{before}{found.note} (the backend's portfolio kept)")
+    return dataclasses.replace(raw, status=status, x=x, objective=z, bound=bound, solver="highs",
+                               version=highs_version(), message=f"{before}{found.note}: its portfolio kept")
+
+
+class _CoreBeside:
+    """:func:`._core.core_search` in a thread of its own, on the core CBC leaves free, until ``deadline``.
+
+    CBC, run within :meth:`watch_cbc`, is interrupted at its time limit (the
+    search holds a portfolio from the start) and ended at once if the search
+    proves the optimum; the search is ended when CBC proves it (:meth:`result`).
+    """
+
+    def __init__(self, model: CompiledModel, options: SolverOptions, core: CoreStart, deadline: float) -> None:
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._cbc: list[object] = []
+        self._highs: list[object] = []
+        self._box: dict[str, object] = {}
+        self._thread = threading.Thread(target=self._run, args=(model, options, core, deadline), daemon=True,
+                                        name="portfolio_opt-core-beside")
+        self._thread.start()
+
+    def _run(self, model: CompiledModel, options: SolverOptions, core: CoreStart, deadline: float) -> None:
+        from ._core import core_search
+
+        try:
+            found = core_search(model, core, options, deadline, register=self._register_highs,
+                                stopped=lambda: self._stopped)
+            self._box["found"] = found
+            if found.proven:
+                with self._lock:
+                    cbc = list(self._cbc)
+                for proc in cbc:
+                    _kill(proc)
+        except BaseException as exc:  # noqa: BLE001 - CBC's answer stands without it
+            self._box["error"] = exc
+
+    def _register_highs(self, proc: object) -> None:
+        with self._lock:
+            self._highs.append(proc)
+            if self._stopped:
+                _kill(proc)
+
+    def _register_cbc(self, proc: object) -> None:
+        with self._lock:
+            self._cbc.append(proc)
+        if isinstance(self._box.get("found"), CoreFound) and self._box["found"].proven:  # type: ignore[union-attr]
+            _kill(proc)
+
+    @contextlib.contextmanager
+    def watch_cbc(self) -> Iterator[None]:
+        """Within: CBC's processes (this thread's) are interrupted at their limit and ended on a proof."""
+        from . import _pulp
+
+        before = getattr(_pulp._started, "on_start", None)
+        _pulp._started.on_start = self._register_cbc
+        try:
+            with _pulp.interrupt_at_limit(lambda: True):
+                yield
+        finally:
+            _pulp._started.on_start = before
+
+    def result(self, raw: RawSolution) -> CoreFound | None:
+        """The search's portfolio once it has ended (at once when ``raw``, CBC's answer, is proven), or None."""
+        if raw.status in (Status.OPTIMAL, Status.INFEASIBLE):
+            with self._lock:
+                self._stopped = True
+                highs = list(self._highs)
+            for proc in highs:
+                _kill(proc)
+        self._thread.join()
+        found = self._box.get("found")
+        return found if isinstance(found, CoreFound) else None
 
 
 def _not_run(backend: str) -> RawSolution:
@@ -757,7 +906,9 @@ def _race(model: CompiledModel, options: SolverOptions, beside: _Beside | None =
     from . import _pulp
     from ._highs import solve_highs_process
 
-    one = dataclasses.replace(options, threads=1, warm_start=None, second_order=None)
+    from ._core import core_search
+
+    one = dataclasses.replace(options, threads=1, warm_start=None, second_order=None, core=None)
     box: dict[str, object] = {}
     finished: list[str] = []
     cond = threading.Condition()
@@ -766,6 +917,8 @@ def _race(model: CompiledModel, options: SolverOptions, beside: _Beside | None =
     started = threading.Event()
     withdrawn: set[str] = set()  # the second CBC, ended to give HiGHS its core
     second = _second_model(model, options)
+    core = options.core if options.time_limit is not None else None
+    limit = 0.0 if options.time_limit is None else float(options.time_limit)
     t0 = time.monotonic()
 
     def register(name: str, proc: object) -> None:
@@ -793,7 +946,17 @@ def _race(model: CompiledModel, options: SolverOptions, beside: _Beside | None =
 
     def run_cbc() -> RawSolution:
         _pulp._started.on_start = on_cbc_start
-        return _pulp.solve_pulp(model, one, "cbc")
+        if core is None:
+            return _pulp.solve_pulp(model, one, "cbc")
+        # CBC for a share of the limit, then a core search (from the greedy portfolio near the LP optimum: from
+        # CBC's, which differs from the LP's preferred values in many more columns, the cores were larger and the
+        # portfolios worse, gen-n1000-T12-R5 at 10 s and 20 s: 0.021 % below the LP bound against 0.009 %)
+        r = _pulp.solve_pulp(model, dataclasses.replace(one, time_limit=CORE_RACE_CBC_SHARE * limit), "cbc")
+        if _proved(r, model, options) or cancelled[0]:
+            return r
+        found = core_search(model, core, options, t0 + limit, register=lambda proc: register("cbc", proc),
+                            stopped=lambda: cancelled[0])
+        return _with_core(model, options, r, found, core)
 
     def run_cbc2() -> RawSolution:
         assert second is not None

@@ -171,7 +171,8 @@ class SolverOptions:
     ``own_answer``: the caller named a backend other than HiGHS (or the race), so
     the answer must be that backend's own: a portfolio proven by the Lagrangian
     enumeration (:mod:`._fixing`) is handed to it over the columns the proof
-    leaves open, rather than answered in HiGHS's name.
+    leaves open, rather than answered in HiGHS's name; ``core``: where the race
+    (``_solvers._race``) may run a core search (:mod:`._core`) after CBC.
     """
 
     time_limit: float | None = None
@@ -185,6 +186,8 @@ class SolverOptions:
     #: ``rows[k]`` (the request's own order, under a canonical one): the race's second CBC solves it so
     second_order: tuple[np.ndarray, np.ndarray] | None = dataclasses.field(default=None, compare=False, repr=False)
     own_answer: bool = False
+    #: ``_core.CoreStart``: the race's CBC slot gives a share of the time limit to a core search from it
+    core: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         out = {

@@ -48,6 +48,7 @@ import numpy as np
 
 from ..errors import SolverError
 from ._base import CompiledModel, RawSolution, SolverOptions, Status, objective_tolerance, rounding_tolerance
+from ._core import CoreStart
 
 #: models with fewer columns are solved whole: the LP and the rounds cost more than they save
 #: (100 single-budget candidates: CBC 0.03 s whole, 0.05 s fixed; 1,000: 0.27 s whole, 0.18 s fixed)
@@ -145,6 +146,7 @@ class Outcome:
     note: str = ""
     incumbent: np.ndarray | None = None  # a feasible portfolio, for the whole-model solve's warm start
     bound: float | None = None  # the LP bound, valid for the whole model
+    core: CoreStart | None = None  # where a core search may start (``_core``), for a model solved whole
 
 
 def eligible(model: CompiledModel, columns: int | None = None) -> bool:
@@ -581,12 +583,14 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
 
     cap = None if options.time_limit is None else min(float(options.time_limit),
                                                       max(LP_MIN_SECONDS, LP_SHARE * float(options.time_limit)))
+    lp_t0 = time.monotonic()
     try:
         lp = lp_duals(model, dataclasses.replace(options, time_limit=cap))
     except SolverError as exc:  # no HiGHS here, or it failed on the LP: the backend gets the whole model
         return Outcome(None, spent(), f"no LP relaxation ({exc})")
     if lp is None:
         return Outcome(None, spent(), "no optimal LP relaxation" + (f" within {cap:g} s" if cap else ""))
+    lp_seconds = time.monotonic() - lp_t0
     x_lp, y = lp
     U, r, value, margin = _bound_terms(model, y)
     size = np.abs(r)
@@ -629,13 +633,16 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
         return Outcome(None, spent(), why, bound=U)  # no warm start: as these models were always solved
     z = float(model.c @ best + model.offset)
 
+    def core_start(x: np.ndarray) -> CoreStart | None:  # the model goes whole: a core search may follow
+        return CoreStart(U, r, value, margin, x, lp_seconds, x_lp) if feasible(model, x) else None
+
     def exact_free(obj: float) -> np.ndarray:
         return size <= U - obj + margin
 
     free = exact_free(z)
     if free.sum() > MAX_FREE_SHARE * n:
         return Outcome(None, spent(), f"the LP bound fixes {n - int(free.sum()):,} of {n:,} columns only",
-                       incumbent=best, bound=U)
+                       incumbent=best, bound=U, core=core_start(best))
     k = max(CORE_MIN, math.ceil(CORE_SHARE * n))
     rounds = []
     if free.sum() > k:  # the core first: its portfolio is usually the optimum, and proves it
@@ -649,7 +656,7 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
         mask = core if core is not None else exact_free(z)
         if core is None and mask.sum() > MAX_FREE_SHARE * n:
             return Outcome(None, spent(), f"after the core, the LP bound fixes {n - int(mask.sum()):,} of "
-                                          f"{n:,} columns only", incumbent=best, bound=U)
+                                          f"{n:,} columns only", incumbent=best, bound=U, core=core_start(best))
         sub = restrict(model, mask, value)
         if sub is None:  # only a core can (the incumbent keeps the exact round's fixings)
             messages.append(f"{name} round: its fixings break a row")
@@ -668,7 +675,7 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
             if not feasible(model, x):
                 if obj > z + objective_tolerance(model, options, z):  # the optimum may be that one: distrust
                     return Outcome(None, spent(), f"the {name} round's portfolio breaks a row of the whole model",
-                                   incumbent=best, bound=U)
+                                   incumbent=best, bound=U, core=core_start(best))
             elif obj > z:
                 best, z = x, obj
         # a portfolio that breaks a fixing is worth at most U - |r_j| of that column
@@ -676,7 +683,7 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
         if raw.status == Status.INFEASIBLE:
             if core is None:  # cannot be: the incumbent keeps these fixings; distrust the answer
                 return Outcome(None, spent(), "the restricted model was reported infeasible",
-                               incumbent=best, bound=U)
+                               incumbent=best, bound=U, core=core_start(best))
             inside = -math.inf  # nothing agrees with the core's fixings
         elif raw.status == Status.OPTIMAL:
             inside = z if raw.bound is None else max(min(float(raw.bound), U), z)
@@ -692,7 +699,8 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
         if raw.status not in (Status.OPTIMAL, Status.INFEASIBLE):
             break  # stopped at a limit: no time for another round
     if raw is None:
-        return Outcome(None, spent(), "; ".join(messages) or "no time left", incumbent=best, bound=U)
+        return Outcome(None, spent(), "; ".join(messages) or "no time left", incumbent=best, bound=U,
+                       core=core_start(best))
     bound = max(min(bound, U), z)
     fixed = n - int(mask.sum())
     note = (f"reduced-cost fixing: LP bound {U:.10g}, {fixed:,} of {n:,} columns fixed; " + "; ".join(messages)
