@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 
 import numpy as np
@@ -197,15 +198,34 @@ def _greedy_by_contract(spec: dict) -> tuple[dict, bool]:
                 out.append(max(0.0, part - g["max_share"] * total))
         return out
 
+    by_id = {p["id"]: p for p in ps}
+    requires = {p["id"]: list(p.get("requires", [])) for p in spec["projects"]}
     order = sorted(ps, key=lambda p: (not p["mandatory"], -ratio(p), p["id"]))
     choice: dict = {}
     for p in order:
-        s = next((s for s in p["starts"] if feasible(relaxed, {**choice, p["id"]: s})), None)
-        if s is not None and not p["mandatory"]:
-            after, before = short({**choice, p["id"]: s}), short(choice)
-            s = s if all(a <= b + 1e-9 for a, b in zip(after, before)) else None
-        if s is not None:
-            choice[p["id"]] = s
+        if p["id"] in choice:
+            continue
+        bundle: list = []  # the project and its prerequisites not chosen yet, prerequisites first
+
+        def visit(i):
+            if i in bundle or i in choice:
+                return
+            bundle.append(i)  # (marks it seen; moved behind its prerequisites below)
+            for r in requires[i]:
+                visit(r)
+            bundle.remove(i)
+            bundle.append(i)
+
+        visit(p["id"])
+        # the first assignment of starts to the bundle, in order, under which the limits hold (prerequisites
+        # relaxed: the bundle brings them)
+        fits = (dict(zip(bundle, starts)) for starts in itertools.product(*(by_id[i]["starts"] for i in bundle)))
+        add = next((a for a in fits if feasible(relaxed, {**choice, **a})), None)
+        if add is not None and not p["mandatory"]:
+            after, before = short({**choice, **add}), short(choice)
+            add = add if all(a <= b + 1e-9 for a, b in zip(after, before)) else None
+        if add is not None:
+            choice.update(add)
     return choice, feasible(spec, choice)
 
 
@@ -273,3 +293,49 @@ def test_a_mandatory_project_is_not_held_back_by_another_category_s_minimum_shar
     assert g.selected == ("REG", "G1", "G2")
     assert g.status == "feasible" and g.objective == 10
     assert feasible(spec, dict(g.starts))
+
+
+def test_a_prerequisite_moves_to_a_later_start_to_make_room_for_the_project_that_requires_it():
+    """B, required by A, fits in either period; A only in the first; one unit of a resource per period.  B at
+    its earliest start left A no room and the pair was dropped (the greedy curve 1 where 11 was there), and
+    with A mandatory the greedy portfolio was called infeasible without A."""
+    spec = {"version": 1, "periods": 2, "resources": {"r": 1}, "projects": [
+        {"id": "A", "cost": 1, "value": 10, "requires": ["B"], "resources": {"r": 1}},
+        {"id": "B", "cost": 1, "value": 1, "earliest_start": 0, "latest_start": 1, "resources": {"r": 1}}]}
+    for mandatory in (False, True):
+        spec["projects"][0]["mandatory"] = mandatory
+        g = greedy_portfolio(po.problem_from_spec(spec))
+        assert (g.status, g.objective, dict(g.starts)) == ("feasible", 11.0, {"A": 0, "B": 1})
+        assert feasible(spec, dict(g.starts))
+        out = po.solve_spec({**spec, "analyses": {"frontier": {"budgets": [10]}}})
+        assert out["greedy_frontier"][0]["selected"] == ["A", "B"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_greedy_with_prerequisites_follows_the_contract_sentence(seed):
+    """Against the independent greedy, on requests with chains and cycles of requirements over 3 periods with a
+    tight resource: each project goes in with its prerequisites, at the first starts under which the limits
+    hold."""
+    rng = np.random.default_rng(500 + seed)
+    T = 3
+    ids = [f"Q{k}" for k in range(int(rng.integers(4, 8)))]
+    projects = []
+    for k, pid in enumerate(ids):
+        dur = int(rng.integers(1, 3))
+        es = int(rng.integers(0, T - dur + 1))
+        projects.append({"id": pid, "cost": [float(rng.integers(1, 6)) for _ in range(dur)],
+                         "value": float(rng.integers(1, 15)), "earliest_start": es,
+                         "latest_start": int(rng.integers(es, T - dur + 1)),
+                         "resources": {"eng": [float(x) for x in rng.integers(1, 3, dur)]}})
+        if k and rng.random() < 0.5:
+            projects[-1]["requires"] = [ids[int(rng.integers(0, k))]]
+        if rng.random() < 0.1:
+            projects[-1]["mandatory"] = True
+    if rng.random() < 0.3:  # a cycle: the first requires the last
+        projects[0]["requires"] = [ids[-1]]
+    spec = {"version": 1, "periods": T, "projects": projects, "resources": {"eng": 2},
+            "budget": {"per_period": [float(rng.integers(4, 10))] * T}}
+    choice, ok = _greedy_by_contract(spec)
+    g = greedy_portfolio(po.problem_from_spec(spec))
+    assert dict(g.starts) == choice
+    assert g.status == ("feasible" if ok else "infeasible")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -130,7 +130,9 @@ def greedy_portfolio(problem: Problem) -> FrontierPoint:
     holds"): a project worth nothing or less is added too when it fits, as
     rank-and-cut funds down the list.  Each is added with the projects it
     requires, each at the earliest start at which the budgets, capacities,
-    exclusions and maximums still hold; a project that is not mandatory only
+    exclusions and maximums still hold (where a prerequisite's earliest start
+    leaves the project that requires it no room, later starts of the
+    prerequisite are tried: :func:`_place`); a project that is not mandatory only
     if no share limit of a category ends further from holding than before
     (a share that holds still holds; one the mandatory projects leave short,
     such as a minimum share of another category, is only moved towards
@@ -196,15 +198,7 @@ def greedy_portfolio(problem: Problem) -> FrontierPoint:
 
         visit(k)
         trial = starts.copy()
-        ok = True
-        for j in bundle:
-            for s in range(es[j], ls[j] + 1):
-                trial[j] = s
-                if not check_portfolio(upper, trial):
-                    break
-            else:
-                ok = False
-                break
+        ok = _place(bundle, trial, es, ls, lambda t: not check_portfolio(upper, t))
         after = _share_shortfalls(shares, in_category, tc, trial >= 0) if ok and shares else short
         if ok and ids[k] not in mandatory:
             ok = bool(np.all(after <= short + tol))
@@ -222,6 +216,49 @@ def greedy_portfolio(problem: Problem) -> FrontierPoint:
         starts={str(ids[k]): int(starts[k]) for k in np.flatnonzero(sel)},
         violations=violations,
     )
+
+
+#: the most start assignments :func:`_place` tries for one project and its prerequisites
+PLACE_TRIES = 1_000
+
+
+def _place(bundle: list[int], trial: np.ndarray, es: np.ndarray, ls: np.ndarray,
+           holds: Callable[[np.ndarray], bool]) -> bool:
+    """Starts for the projects of ``bundle`` (in ``trial``, in place) under which ``holds(trial)``, or False.
+
+    The first assignment in order, each project at its earliest start that
+    still holds given those before it, and, where a later one then fits
+    nowhere, the next assignment (depth first, at most :data:`PLACE_TRIES`):
+    a prerequisite at its earliest start could leave no room for the project
+    that requires it, which went in with a later start of the prerequisite.
+
+    Examples
+    --------
+    Two periods, room for one project in each; B (the prerequisite) may start
+    in either, A only in the first:
+
+    >>> trial = np.full(2, -1)
+    >>> fits = lambda t: max(np.sum(t == 0), np.sum(t == 1)) <= 1
+    >>> _place([1, 0], trial, np.array([0, 0]), np.array([0, 1]), fits), trial.tolist()
+    (True, [0, 1])
+    """
+    tries = [PLACE_TRIES]
+
+    def go(i: int) -> bool:
+        if i == len(bundle):
+            return True
+        j = bundle[i]
+        for s in range(int(es[j]), int(ls[j]) + 1):
+            if tries[0] <= 0:
+                break
+            tries[0] -= 1
+            trial[j] = s
+            if holds(trial) and go(i + 1):
+                return True
+        trial[j] = -1
+        return False
+
+    return go(0)
 
 
 def _greedy_task(problem: Problem) -> FrontierPoint:
