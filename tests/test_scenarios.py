@@ -204,6 +204,16 @@ def test_bad_scenarios_name_the_scenario_and_field(problem, scenario, needle):
         po.solve_spec(spec)
 
 
+def test_adding_to_a_resource_without_capacity_says_where_a_capacity_is_set():
+    """The request's field for capacities is 'resources' (the library's argument is 'capacity'): the message names
+    both."""
+    spec = {"version": 1, "periods": 1, "projects": [{"id": "A", "cost": 1, "value": 1, "resources": {"eng": 1}}],
+            "analyses": {"scenarios": [{"name": "hire", "resources_add": {"eng": 1}}]}}
+    with pytest.raises(po.ValidationError) as exc:
+        po.solve_spec(spec)
+    assert any("'eng' has no capacity limit" in m and "'resources'" in m for m in exc.value.problems), exc.value
+
+
 def test_duplicate_and_reserved_names(problem):
     with pytest.raises(po.ValidationError, match="unique"):
         run_scenarios(problem, [Scenario("a"), Scenario("a")], executor="serial")

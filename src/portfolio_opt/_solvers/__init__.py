@@ -271,6 +271,7 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
                     watch = beside_greedy.cbc_at_limit()
                 elif beside_core is not None:
                     watch = beside_core.watch_cbc()
+                whole_t0 = time.monotonic()
                 with watch:
                     raw = _solve_checked(model, whole_options, backend)
                 kept = None if beside_greedy is None else beside_greedy.result()  # (it ends by the limit)
@@ -278,8 +279,9 @@ def solve(model: CompiledModel, options: SolverOptions, backend: str = "auto", *
                     found, U, from_lp = kept
                     raw = _with_kept(model, options, raw, found, U, from_lp=from_lp)
                     greedy_tried = True  # its portfolios are in the answer (or there were none)
-                if beside_core is not None:
+                if beside_core is not None:  # (the search may end after CBC: the solve's time is until then)
                     raw = _with_core(model, options, raw, beside_core.result(raw), core)
+                    raw = dataclasses.replace(raw, seconds=max(raw.seconds, time.monotonic() - whole_t0))
             raw = dataclasses.replace(raw, seconds=raw.seconds + fixing.seconds)
             how = "solved whole"
             incumbent, lp_bound = fixing.incumbent, fixing.bound

@@ -520,7 +520,7 @@ class Scenario:
             limited = [c for c in cons if isinstance(c, CapacityLimit) and c.resource == r]
             if not limited:
                 problems.append(f"field 'resources_add': resource '{r}' has no capacity limit to add to "
-                                "(set one with 'capacity')")
+                                "(set one with 'capacity', or in an engine request with 'resources')")
                 continue
             new = []
             for c in cons:
