@@ -338,3 +338,21 @@ def test_cash_flow_metrics_aligns_by_label_and_fails_on_missing_or_extra_ids():
         cash_flow_metrics(costs, costs, -1.0)
     with pytest.raises(ValidationError, match="field 'cost' must be a pandas Series"):
         cash_flow_metrics([[1]], costs, 0.1)
+
+
+def test_present_values_do_not_depend_on_the_machine_s_blas():
+    """Summed period by period in plain order, as by hand here, not by a matrix product, whose kernel (fused
+    multiply-adds or not) BLAS picks by the processor, nor by numpy's sum, which groups terms by the vector width
+    (it differed from this order in the last digit here): the same flows gave 300.0 on one machine and
+    299.99999999999994 on another."""
+    from portfolio_opt.finance import _discount_factors, _pv_kernel
+
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        t = int(rng.integers(1, 9))
+        flows = rng.uniform(-1e4, 1e4, (3, t)).round(2)
+        rate = float(rng.uniform(0.0, 0.3))
+        d = _discount_factors(t, rate)
+        by_hand = [sum((row[k] * d[k] for k in range(1, t)), row[0] * d[0]) for row in flows]
+        assert _pv_kernel(flows, rate).tolist() == by_hand
+    assert present_value([100, 110, 121], 0.10) == 300.0

@@ -569,3 +569,15 @@ def test_score_matches_a_pandas_oracle(data):
         np.testing.assert_allclose(out[c.name], norm, atol=1e-12)
         total += w * norm
     np.testing.assert_allclose(out["score"], total, atol=1e-12)
+
+
+def test_weighted_sums_do_not_depend_on_the_machine_s_blas():
+    """Criterion by criterion in plain order (see test_finance's present values), not a matrix product."""
+    from portfolio_opt.scoring import weighted_sum
+
+    rng = np.random.default_rng(8)
+    for _ in range(200):
+        k = int(rng.integers(1, 9))
+        m, w = rng.uniform(0, 10, (5, k)), rng.dirichlet(np.ones(k))
+        by_hand = [sum((row[j] * w[j] for j in range(1, k)), row[0] * w[0]) for row in m]
+        assert weighted_sum(m, w).tolist() == by_hand

@@ -289,9 +289,12 @@ def normalize(
 
 
 def weighted_sum(matrix: Any, weights: Any) -> np.ndarray:
-    """Weighted sum of each row: ``matrix @ weights``.
+    """Weighted sum of each row: ``matrix @ weights``, criterion by criterion.
 
-    The caller normalises ``weights`` (to sum to 1) beforehand.
+    The caller normalises ``weights`` (to sum to 1) beforehand.  Not a matrix
+    product: BLAS picks its kernel by the processor, and a score that changes
+    in its last digit with the machine can change which of two tied projects
+    is chosen (``finance.ordered_dot``).
 
     Parameters
     ----------
@@ -313,7 +316,9 @@ def weighted_sum(matrix: Any, weights: Any) -> np.ndarray:
         raise ValidationError(
             [f"weighted_sum needs a (n, k) matrix and k weights, got shapes {m.shape} and {w.shape}"]
         )
-    return m @ w
+    from .finance import ordered_dot
+
+    return ordered_dot(m, w)
 
 
 # --------------------------------------------------------------------------
