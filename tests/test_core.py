@@ -107,6 +107,9 @@ def test_with_core_keeps_the_better_portfolio_and_the_smaller_bound():
     assert (out.status, out.objective, out.bound) == (Status.OPTIMAL, 12.0, 12.0)
     out = _solvers._with_core(m, opts, _raw(Status.FEASIBLE, [0, 1, 0, 0], 12.0, 19.0), proven, core)
     assert (out.status, out.objective, out.bound, out.solver) == (Status.OPTIMAL, 12.0, 12.0, "cbc")
+    # a backend portfolio better than the "proven" one disproves the proof: its own bound stands
+    out = _solvers._with_core(m, opts, _raw(Status.FEASIBLE, [0, 1, 0, 0], 14.0, 19.0), proven, core)
+    assert (out.status, out.objective, out.bound, out.solver) == (Status.FEASIBLE, 14.0, 19.0, "cbc")
     # an optimal answer, or none, is left as it is
     opt = _raw(Status.OPTIMAL, [0, 1, 0, 0], 15.0, 15.0)
     assert _solvers._with_core(m, opts, opt, found, core) is opt

@@ -378,8 +378,10 @@ def _with_core(model: CompiledModel, options: SolverOptions, raw: RawSolution, f
     stands = raw.x is not None and raw.objective is not None and z <= float(raw.objective) + tol
     x, z = (raw.x, float(raw.objective)) if stands else (found.x, z)  # type: ignore[arg-type]
     bound = max(min([core.U] + ([float(raw.bound)] if raw.bound is not None else [])), z)
-    proven = found.proven or bound - z <= tol  # (a portfolio as good as a proven optimum is optimal too)
-    if proven:
+    # a portfolio as good as a proven optimum is optimal too; one better than it disproves the proof
+    trusted = found.proven and z <= found.objective + tol
+    proven = trusted or bound - z <= tol
+    if trusted:
         bound = max(z, found.objective)
     status = Status.OPTIMAL if proven else Status.FEASIBLE
     before = f"{raw.message}; " if raw.message else ""
