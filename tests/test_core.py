@@ -72,6 +72,28 @@ def test_core_search_is_feasible_bounded_and_right_when_it_says_proven(monkeypat
     assert proven >= 10 and rounds >= 5 and improved >= 5, (proven, rounds, improved)
 
 
+def test_core_search_within_a_gap_is_not_called_proven(monkeypatch):
+    """A portfolio within ``mip_gap`` of the LP bound ends the search, but only the optimum itself is "proven":
+    a proven portfolio's value becomes the bound (a portfolio within 20 % of U was called proven, and the
+    answer's bound was its own value, below a better portfolio's)."""
+    monkeypatch.setattr(_core, "CORE_FIRST", 2)
+    monkeypatch.setattr(_core, "CORE_MIN_SECONDS", 0.0)
+    rng = np.random.default_rng(9)
+    ended_within = 0
+    for _ in range(20):
+        m = random_model(rng)
+        X, vals = all_feasible(m)
+        start = _start(m) if len(X) else None
+        if start is None:
+            continue
+        found = _core.core_search(m, start, SolverOptions(mip_gap=0.2), time.monotonic() + 60)
+        assert _fixing.feasible(m, found.x) and found.objective <= vals.max() + 1e-9
+        if found.proven:
+            assert found.objective == pytest.approx(vals.max(), abs=1e-9), found.note
+        ended_within += not found.proven and start.U - found.objective <= 0.2 * abs(found.objective)
+    assert ended_within >= 3, ended_within
+
+
 def test_core_search_stops_when_asked_and_keeps_its_start():
     m = random_model(np.random.default_rng(2))
     start = _start(m)
@@ -155,6 +177,29 @@ def test_select_answered_by_the_core_search_matches_brute_force(core_path):
 
     check()
     assert paths.count("optimal") >= 10, paths
+
+
+@needs_cbc
+def test_select_answered_by_the_core_search_within_a_gap_keeps_a_valid_bound(core_path):
+    """With ``mip_gap`` an answer within it is "optimal" (the documented meaning), and its bound is still at
+    least the optimum (on 1,000 candidates a fuzz found one reported with its own value as the bound, 0.05 %
+    below a portfolio raw HiGHS found: ``test_core_search_within_a_gap_is_not_called_proven`` has the cause;
+    these small requests mostly start at their optimum)."""
+    seen: list[bool] = []
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(spec=small_requests(min_periods=1, resources=True))
+    def check(spec):
+        best = brute_force(spec)
+        r = po.select(po.problem_from_spec(spec), time_limit=30, mip_gap=0.3)
+        if r.status.value in ("optimal", "feasible"):
+            assert r.bound >= best - 1e-9 and r.objective <= best + 1e-9, (r.objective, r.bound, best)
+            if r.status.value == "optimal":
+                assert r.objective >= best * (1 - 0.3) - 1e-9 and r.gap <= 0.3 + 1e-9
+            seen.append("core search" in r.solver.message and r.bound > r.objective + 1e-9)
+
+    check()
+    assert sum(seen) >= 3, seen  # some answers within the gap, not at their bound
 
 
 def large_scheduled(n: int = 1_200, seed: int = 0) -> po.Problem:

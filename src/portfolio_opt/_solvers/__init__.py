@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import SolverError
-from ._base import (CompiledModel, RawSolution, SolverOptions, Status, objective_tolerance, permuted,
-                    rounding_tolerance)
+from ._base import (CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance, objective_tolerance,
+                    permuted, rounding_tolerance)
 from ._base import grace as _grace
 from ._base import hard_deadline as _deadline
 
@@ -378,8 +378,9 @@ def _with_core(model: CompiledModel, options: SolverOptions, raw: RawSolution, f
     stands = raw.x is not None and raw.objective is not None and z <= float(raw.objective) + tol
     x, z = (raw.x, float(raw.objective)) if stands else (found.x, z)  # type: ignore[arg-type]
     bound = max(min([core.U] + ([float(raw.bound)] if raw.bound is not None else [])), z)
-    # a portfolio as good as a proven optimum is optimal too; one better than it disproves the proof
-    trusted = found.proven and z <= found.objective + tol
+    # a portfolio as good as a proven optimum is optimal too; one better than it disproves the proof (the
+    # proof is of the optimum itself, not within the gap: its value is the bound)
+    trusted = found.proven and z <= found.objective + absolute_tolerance(model, z)
     proven = trusted or bound - z <= tol
     if trusted:
         bound = max(z, found.objective)

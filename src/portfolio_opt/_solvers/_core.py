@@ -35,7 +35,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._base import CompiledModel, RawSolution, SolverOptions, Status, objective_tolerance
+from ._base import CompiledModel, RawSolution, SolverOptions, Status, absolute_tolerance, objective_tolerance
 
 #: models of fewer columns are not searched this way: their gap at a limit is the bound's (OR-Library
 #: mknapcb, 100-500 columns: the LP bound 1.8-2.9 % above the best portfolios), not the portfolio's
@@ -87,6 +87,9 @@ def core_search(model: CompiledModel, start: CoreStart, options: SolverOptions, 
                 register: Callable[[object], None] | None = None,
                 stopped: Callable[[], bool] | None = None) -> CoreFound:
     """Expanding cores solved by HiGHS until ``deadline`` (a ``time.monotonic()``), or a proof.
+
+    ``proven`` means the optimum itself, not one within ``options.mip_gap``: a
+    portfolio within that gap of ``U`` ends the search unproven (its bound is ``U``).
 
     ``register(proc)`` is handed each HiGHS process as it starts (the caller may
     end it); ``stopped()`` ends the search between rounds.  A round that fails
@@ -154,14 +157,15 @@ def core_search(model: CompiledModel, start: CoreStart, options: SolverOptions, 
             if _fixing.feasible(model, x) and v > z:
                 best, z = x, v
         rounds.append(f"{int(mask.sum()):,} columns {raw.status.value} at {time.monotonic() - t0:.2f} s")
-        tol = objective_tolerance(model, options, z)
         if raw.status == Status.OPTIMAL and options.mip_gap == 0 and (
                 whole or bool(np.all(size[~mask] > start.U - z + start.margin))):
             proven = True  # a better portfolio would differ from p only inside this core
             break
-        if start.U - z <= tol or whole:
-            proven = start.U - z <= tol
+        if start.U - z <= absolute_tolerance(model, z):
+            proven = True  # it reaches the bound
             break
+        if start.U - z <= objective_tolerance(model, options, z) or whole:
+            break  # within the requested gap (not proven: the bound stays U), or nothing left to free
         k = min(n, CORE_GROWTH * int(mask.sum()))
     gain = z - float(model.c @ np.asarray(start.x, float) + model.offset)
     note = (f"core search: {len(rounds)} round(s) ({'; '.join(rounds) or 'no time'}), "
