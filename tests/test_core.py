@@ -94,6 +94,24 @@ def test_core_search_within_a_gap_is_not_called_proven(monkeypatch):
     assert ended_within >= 3, ended_within
 
 
+def test_a_round_whose_portfolio_breaks_a_row_proves_nothing(monkeypatch):
+    """HiGHS "proves" a core's optimum with a portfolio that, rounded, breaks a row of the whole model (a
+    tolerance): it is not kept, and the round proves nothing."""
+    from portfolio_opt._solvers import _highs
+
+    m = random_model(np.random.default_rng(2))
+    start = _start(m)
+    assert start is not None
+
+    def overspends(sub, options, **kwargs):
+        return RawSolution(Status.OPTIMAL, np.ones(sub.n_cols), None, None, "highs", "1", 0.0, "")
+
+    monkeypatch.setattr(_highs, "solve_highs_process", overspends)
+    found = _core.core_search(m, start, SolverOptions(), time.monotonic() + 5)
+    assert not _fixing.feasible(m, np.ones(m.n_cols))  # (every column taken breaks a knapsack row)
+    assert not found.proven and np.array_equal(found.x, start.x) and "breaks a row" in found.note
+
+
 def test_core_search_stops_when_asked_and_keeps_its_start():
     m = random_model(np.random.default_rng(2))
     start = _start(m)

@@ -150,14 +150,18 @@ def core_search(model: CompiledModel, start: CoreStart, options: SolverOptions, 
         except Exception as exc:  # noqa: BLE001 - the search ends with what it has
             rounds.append(f"{int(mask.sum()):,} columns: {type(exc).__name__}")
             break
+        rejected = False  # HiGHS's portfolio better than the best, but not feasible for the whole model
         if raw.x is not None:
             x = p.copy()
             x[mask] = np.round(np.asarray(raw.x, float))
             v = float(model.c @ x + model.offset)
             if _fixing.feasible(model, x) and v > z:
                 best, z = x, v
-        rounds.append(f"{int(mask.sum()):,} columns {raw.status.value} at {time.monotonic() - t0:.2f} s")
-        if raw.status == Status.OPTIMAL and options.mip_gap == 0 and (
+            else:
+                rejected = v > z + absolute_tolerance(model, z)
+        rounds.append(f"{int(mask.sum()):,} columns {raw.status.value} at {time.monotonic() - t0:.2f} s"
+                      + (" (its portfolio breaks a row: not kept)" if rejected else ""))
+        if raw.status == Status.OPTIMAL and options.mip_gap == 0 and not rejected and (
                 whole or bool(np.all(size[~mask] > start.U - z + start.margin))):
             proven = True  # a better portfolio would differ from p only inside this core
             break
