@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConsistencyWarning, ValidationError
+from .finance import ordered_dot
 
 __all__ = [
     "Criterion",
@@ -316,8 +317,6 @@ def weighted_sum(matrix: Any, weights: Any) -> np.ndarray:
         raise ValidationError(
             [f"weighted_sum needs a (n, k) matrix and k weights, got shapes {m.shape} and {w.shape}"]
         )
-    from .finance import ordered_dot
-
     return ordered_dot(m, w)
 
 

@@ -633,16 +633,16 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
         return Outcome(None, spent(), why, bound=U)  # no warm start: as these models were always solved
     z = float(model.c @ best + model.offset)
 
-    def core_start(x: np.ndarray) -> CoreStart | None:  # the model goes whole: a core search may follow
-        return CoreStart(U, r, value, margin, x, lp_seconds, x_lp) if feasible(model, x) else None
+    def whole(why: str) -> Outcome:  # solved whole after all, from the best portfolio so far (a core search may follow)
+        core = CoreStart(U, r, value, margin, best, lp_seconds, x_lp) if feasible(model, best) else None
+        return Outcome(None, spent(), why, incumbent=best, bound=U, core=core)
 
     def exact_free(obj: float) -> np.ndarray:
         return size <= U - obj + margin
 
     free = exact_free(z)
     if free.sum() > MAX_FREE_SHARE * n:
-        return Outcome(None, spent(), f"the LP bound fixes {n - int(free.sum()):,} of {n:,} columns only",
-                       incumbent=best, bound=U, core=core_start(best))
+        return whole(f"the LP bound fixes {n - int(free.sum()):,} of {n:,} columns only")
     k = max(CORE_MIN, math.ceil(CORE_SHARE * n))
     rounds = []
     if free.sum() > k:  # the core first: its portfolio is usually the optimum, and proves it
@@ -655,8 +655,7 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
     for name, core in rounds:
         mask = core if core is not None else exact_free(z)
         if core is None and mask.sum() > MAX_FREE_SHARE * n:
-            return Outcome(None, spent(), f"after the core, the LP bound fixes {n - int(mask.sum()):,} of "
-                                          f"{n:,} columns only", incumbent=best, bound=U, core=core_start(best))
+            return whole(f"after the core, the LP bound fixes {n - int(mask.sum()):,} of {n:,} columns only")
         sub = restrict(model, mask, value)
         if sub is None:  # only a core can (the incumbent keeps the exact round's fixings)
             messages.append(f"{name} round: its fixings break a row")
@@ -674,16 +673,14 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
             obj = float(model.c @ x + model.offset)
             if not feasible(model, x):
                 if obj > z + objective_tolerance(model, options, z):  # the optimum may be that one: distrust
-                    return Outcome(None, spent(), f"the {name} round's portfolio breaks a row of the whole model",
-                                   incumbent=best, bound=U, core=core_start(best))
+                    return whole(f"the {name} round's portfolio breaks a row of the whole model")
             elif obj > z:
                 best, z = x, obj
         # a portfolio that breaks a fixing is worth at most U - |r_j| of that column
         outside = U - float(size[~mask].min()) if (~mask).any() else -math.inf
         if raw.status == Status.INFEASIBLE:
             if core is None:  # cannot be: the incumbent keeps these fixings; distrust the answer
-                return Outcome(None, spent(), "the restricted model was reported infeasible",
-                               incumbent=best, bound=U, core=core_start(best))
+                return whole("the restricted model was reported infeasible")
             inside = -math.inf  # nothing agrees with the core's fixings
         elif raw.status == Status.OPTIMAL:
             inside = z if raw.bound is None else max(min(float(raw.bound), U), z)
@@ -699,8 +696,7 @@ def solve_fixed(model: CompiledModel, options: SolverOptions,
         if raw.status not in (Status.OPTIMAL, Status.INFEASIBLE):
             break  # stopped at a limit: no time for another round
     if raw is None:
-        return Outcome(None, spent(), "; ".join(messages) or "no time left", incumbent=best, bound=U,
-                       core=core_start(best))
+        return whole("; ".join(messages) or "no time left")
     bound = max(min(bound, U), z)
     fixed = n - int(mask.sum())
     note = (f"reduced-cost fixing: LP bound {U:.10g}, {fixed:,} of {n:,} columns fixed; " + "; ".join(messages)
