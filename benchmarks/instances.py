@@ -521,6 +521,33 @@ def read_mknap(path: str | Path, prefix: str | None = None) -> list[MKP]:
     return out
 
 
+def read_mknap2(path: str | Path, prefix: str | None = None) -> list[MKP]:
+    """Parse OR-Library's ``mknap2`` file: a free-text header, then blocks between ``+++`` lines.
+
+    Each block follows a ``problem NAME.DAT`` line: ``m n`` (constraints first), n profits, m capacities,
+    the m × n weights row by row, and the known optimum.  The header's worked example (WEING1 with ``//``
+    comments) precedes the first ``problem`` line and is skipped.  Instances are named
+    ``<file stem>-<k>`` (k 1-based, in file order, as in ``best_known.csv``).
+    """
+    path = Path(path)
+    prefix = prefix or path.stem
+    lines = path.read_text(encoding="ascii").splitlines()
+    heads = [i for i, line in enumerate(lines) if line.strip().startswith("problem ")]
+    out = []
+    for k, h in enumerate(heads):
+        end = heads[k + 1] if k + 1 < len(heads) else len(lines)
+        body = [line for line in lines[h + 1:end] if not line.strip().startswith("+")]
+        tok = [float(t) for line in body for t in line.split()]
+        m, n = int(tok[0]), int(tok[1])
+        if len(tok) != 2 + n + m + m * n + 1:
+            raise ValueError(f"{path}: {lines[h].strip()}: {len(tok)} numbers, expected {3 + n + m + m * n}")
+        p = np.array(tok[2:2 + n])
+        b = np.array(tok[2 + n:2 + n + m])
+        w = np.array(tok[2 + n + m:2 + n + m + m * n]).reshape(m, n)
+        out.append(MKP(f"{prefix}-{k + 1}", p, w, b, tok[-1]))
+    return out
+
+
 @functools.lru_cache(maxsize=1)
 def best_known(folder: str | None = None) -> dict[str, tuple[float, bool]]:
     """``best_known.csv`` as {``<file stem>-<instance>``: (value, proven optimal)}."""
@@ -537,12 +564,12 @@ def best_known(folder: str | None = None) -> dict[str, tuple[float, bool]]:
 
 
 def orlib_instances(spec: str) -> list[Instance]:
-    """Instances named like ``mknap1`` (all), ``mknapcb4:1`` (the first) or ``mknapcb1:1-3``."""
+    """Instances named like ``mknap1`` (all), ``mknap2``, ``mknapcb4:1`` (the first) or ``mknapcb1:1-3``."""
     base = orlib_dir()
     if base is None:
         raise FileNotFoundError(f"OR-Library files not found (set {ORLIB_ENV})")
     stem, _, sel = spec.partition(":")
-    probs = read_mknap(base / f"{stem}.txt")
+    probs = (read_mknap2 if stem == "mknap2" else read_mknap)(base / f"{stem}.txt")
     if sel:
         a, _, b = sel.partition("-")
         probs = probs[int(a) - 1: int(b or a)]

@@ -70,3 +70,37 @@ def test_mknapcb_first_instances_parse_with_best_known():
         assert value > 0
         inst = first.instance(best_known=value)
         assert inst.best_known == value and inst.known_optimum is None
+
+
+@pytest.fixture(scope="module")
+def mknap2():
+    return bench_instances.read_mknap2(ORLIB / "mknap2.txt")
+
+
+def test_mknap2_parser_reads_all_48_as_best_known_csv_records_them(mknap2):
+    # best_known.csv was written from the file by other hands: sizes and optima must agree with it
+    import csv
+
+    with open(ORLIB / "best_known.csv", newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["file"] == "mknap2.txt"]
+    assert len(mknap2) == len(rows) == 48
+    for p, row in zip(mknap2, rows):
+        assert p.name == f"mknap2-{int(row['instance'])}"
+        assert (p.n, p.m, p.optimum) == (int(row["n"]), int(row["m"]), float(row["best_known"])), row["name"]
+    weing1 = mknap2[2]  # the file header's worked example is WEING1: its numbers, not a 49th problem
+    assert weing1.profits[:3].tolist() == [1898, 440, 22507] and weing1.capacities.tolist() == [600, 600]
+    assert weing1.weights[1, -1] == 150 and weing1.optimum == 141278
+
+
+@pytest.mark.parametrize("backend", ["auto", *BACKENDS])
+def test_mknap2_optima_reproduced(mknap2, backend):
+    # 48 problems from the literature (Senju & Toyoda, Weingartner & Ness, Shih, Freville & Plateau), each
+    # with its known optimum in the file: 2-30 constraints over 20-105 items
+    wrong = []
+    for mkp in mknap2:
+        r = po.select(mkp.instance().problem(), solver=backend, time_limit=120)
+        x = np.isin([f"I{j + 1:03d}" for j in range(mkp.n)], r.selected_ids).astype(float)
+        feasible = bool(np.all(mkp.weights @ x <= mkp.capacities + 1e-9))
+        if r.status != po.Status.OPTIMAL or not feasible or float(mkp.profits @ x) != pytest.approx(mkp.optimum):
+            wrong.append((mkp.name, r.status.value, feasible, float(mkp.profits @ x), mkp.optimum))
+    assert not wrong
