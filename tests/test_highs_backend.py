@@ -261,3 +261,23 @@ def test_a_highs_process_that_fails_once_highs_ran_is_an_error(monkeypatch, back
     with pytest.raises(SolverError, match="HiGHS.s process ended with code 3") as info:
         solve(model, SolverOptions(time_limit=5.0), "highs")
     assert not isinstance(info.value, _highs.ProcessUnavailable)
+
+
+def test_highs_version_from_constants_matches_a_highs_object(monkeypatch):
+    import highspy
+
+    from portfolio_opt._solvers import _highs
+
+    h = highspy.Highs()
+    expected = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+    _highs.highs_version.cache_clear()
+    try:
+        assert _highs.highs_version() == expected
+        # a highspy without the constants: the version still comes from a Highs object
+        for k in ("MAJOR", "MINOR", "PATCH"):
+            monkeypatch.delattr(highspy, f"HIGHS_VERSION_{k}", raising=False)
+        _highs.highs_version.cache_clear()
+        assert _highs.highs_version() == expected
+    finally:
+        monkeypatch.undo()
+        _highs.highs_version.cache_clear()
