@@ -539,8 +539,9 @@ def read_mknap2(path: str | Path, prefix: str | None = None) -> list[MKP]:
         body = [line for line in lines[h + 1:end] if not line.strip().startswith("+")]
         tok = [float(t) for line in body for t in line.split()]
         m, n = int(tok[0]), int(tok[1])
-        if len(tok) != 2 + n + m + m * n + 1:
-            raise ValueError(f"{path}: {lines[h].strip()}: {len(tok)} numbers, expected {3 + n + m + m * n}")
+        expected = 2 + n + m + m * n + 1  # sizes, profits, capacities, weights, optimum
+        if len(tok) != expected:
+            raise ValueError(f"{path}: {lines[h].strip()}: {len(tok)} numbers, expected {expected}")
         p = np.array(tok[2:2 + n])
         b = np.array(tok[2 + n:2 + n + m])
         w = np.array(tok[2 + n + m:2 + n + m + m * n]).reshape(m, n)

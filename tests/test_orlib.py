@@ -32,6 +32,11 @@ EXPECTED = {  # mknap1.txt instance headers: n, m, optimum
 }
 
 
+def _chosen(mkp, result) -> np.ndarray:
+    """The items a result selected, as the file's 0/1 vector (``MKP.instance`` names item j ``I<j+1>``)."""
+    return np.isin([f"I{j + 1:03d}" for j in range(mkp.n)], result.selected_ids).astype(float)
+
+
 @pytest.fixture(scope="module")
 def mknap1():
     return bench_instances.read_mknap(ORLIB / "mknap1.txt")
@@ -54,7 +59,7 @@ def test_mknap1_optimum_reproduced(mknap1, backend, k):
     assert r.status == po.Status.OPTIMAL
     assert r.objective == pytest.approx(mkp.optimum, abs=1e-6)
     # certificate in plain arithmetic against the file's own data, not the library's
-    x = np.isin([f"I{j + 1:03d}" for j in range(mkp.n)], r.selected_ids).astype(float)
+    x = _chosen(mkp, r)
     assert np.all(mkp.weights @ x <= mkp.capacities + 1e-9)
     assert float(mkp.profits @ x) == pytest.approx(mkp.optimum, abs=1e-6)
 
@@ -99,7 +104,7 @@ def test_mknap2_optima_reproduced(mknap2, backend):
     wrong = []
     for mkp in mknap2:
         r = po.select(mkp.instance().problem(), solver=backend, time_limit=120)
-        x = np.isin([f"I{j + 1:03d}" for j in range(mkp.n)], r.selected_ids).astype(float)
+        x = _chosen(mkp, r)
         feasible = bool(np.all(mkp.weights @ x <= mkp.capacities + 1e-9))
         if r.status != po.Status.OPTIMAL or not feasible or float(mkp.profits @ x) != pytest.approx(mkp.optimum):
             wrong.append((mkp.name, r.status.value, feasible, float(mkp.profits @ x), mkp.optimum))
