@@ -76,6 +76,9 @@ class Instance:
     groups: list[dict[str, Any]]
     known_optimum: float | None = None  # proven optimum where a source gives one
     best_known: float | None = None  # best known value (may be heuristic)
+    excluded: np.ndarray | None = None  # forced out (engine requests' ``excluded``); None: none is
+    min_projects: int | None = None
+    max_projects: int | None = None
 
     @property
     def n(self) -> int:
@@ -103,6 +106,8 @@ class Instance:
                 p["resources"] = res
             if self.mandatory[i]:
                 p["mandatory"] = True
+            if self.excluded is not None and self.excluded[i]:
+                p["excluded"] = True
             projects.append(p)
         for a, b in self.requires:
             projects[a].setdefault("requires", []).append(self.ids[b])
@@ -120,6 +125,10 @@ class Instance:
             spec["resources"] = {r: list(v) for r, v in self.capacity.items()}
         if self.groups:
             spec["groups"] = [dict(g) for g in self.groups]
+        if self.min_projects is not None:
+            spec["min_projects"] = self.min_projects
+        if self.max_projects is not None:
+            spec["max_projects"] = self.max_projects
         if solver:
             spec["solver"] = dict(solver)
         return spec
@@ -145,6 +154,7 @@ class Instance:
             "earliest_start": self.earliest.astype(int),
             "latest_start": self.latest.astype(int),
             "mandatory": self.mandatory.astype(bool),
+            **({} if self.excluded is None else {"excluded": self.excluded.astype(bool)}),
             "requires": req,
             "excludes": exc,
         }
@@ -160,6 +170,8 @@ class Instance:
             budget_per_period=self.budget_per_period,
             capacity={r: list(v) for r, v in self.capacity.items()} or None,
             groups=[dict(g) for g in self.groups],
+            min_projects=self.min_projects,
+            max_projects=self.max_projects,
             objective="value",
         )
 
@@ -359,8 +371,9 @@ def _matrix(inst: Instance) -> Matrix:
         hi.append(np.broadcast_to(np.asarray(h, float), (k,)).copy())
         nrow += k
 
-    # one start at most per project; exactly one when mandatory
-    block(col_proj, np.arange(N), np.ones(N), n, np.where(inst.mandatory, 1.0, -np.inf), 1.0)
+    # one start at most per project; exactly one when mandatory, none when excluded
+    out = np.zeros(n, bool) if inst.excluded is None else np.asarray(inst.excluded, bool)
+    block(col_proj, np.arange(N), np.ones(N), n, np.where(inst.mandatory, 1.0, -np.inf), np.where(out, 0.0, 1.0))
 
     def per_period(profiles: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         dmax = int(inst.duration.max())
@@ -418,6 +431,10 @@ def _matrix(inst: Instance) -> Matrix:
                 vals, rhs = v[cols], 0.0
             lo_, hi_ = (rhs, np.inf) if bound == "min" else (-np.inf, rhs)
             block(np.zeros(len(cols)), cols, vals, 1, lo_, hi_)
+    if inst.min_projects is not None or inst.max_projects is not None:
+        block(np.zeros(N), np.arange(N), np.ones(N), 1,
+              -np.inf if inst.min_projects is None else float(inst.min_projects),
+              np.inf if inst.max_projects is None else float(inst.max_projects))
     A = sp.csr_matrix((np.concatenate(V), (np.concatenate(R), np.concatenate(C))), shape=(nrow, N))
     A.sum_duplicates()
     return Matrix(c=c.astype(float), A=A, row_lo=np.concatenate(lo), row_hi=np.concatenate(hi))
@@ -583,10 +600,292 @@ def orlib_instances(spec: str) -> list[Instance]:
 
 
 def instance_by_name(name: str) -> Instance:
-    """Rebuild an instance from its name: ``gen-n1000-T12-R5[-s0]`` or ``mknapcb1-1``."""
+    """Rebuild an instance from its name: ``gen-n1000-T12-R5[-s0]``, ``mknapcb1-1``, or one given by
+    path (:func:`file_instances`): ``request.json`` or ``PATH#k``."""
+    path, hash_, k = name.rpartition("#")
+    if hash_ and k.isdigit() and Path(path).is_file():
+        return file_instances(f"{path}:{k}")[0]
+    if name.lower().endswith(".json") and Path(name).is_file():
+        return file_instances(name)[0]
     if name.startswith("gen-"):
         parts = dict((p[0], p[1:]) for p in name[4:].split("-"))
         return generate(int(parts["n"]), int(parts["T"]), int(parts["R"]), int(parts.get("s", 0)))
     stem, _, k = name.rpartition("-")
     (inst,) = orlib_instances(f"{stem}:{k}")
     return inst
+
+
+# --------------------------------------------------------------------------- instances given by path
+
+#: request fields the suite reads (the rest of the contract, ``analyses`` and ``solver`` included, is
+#: not part of the selection problem the suite times, or is checked below)
+_REQUEST_FIELDS = {"version", "periods", "projects", "objective", "budget", "resources", "groups",
+                   "min_projects", "max_projects", "solver", "analyses", "scoring", "discount_rate"}
+_PROJECT_FIELDS = {"id", "name", "duration", "cost", "value", "resources", "earliest_start", "latest_start",
+                   "mandatory", "excluded", "category", "requires", "excludes", "scores", "benefits",
+                   "probability"}
+_GROUP_KEYS = {"min_count", "max_count", "min_cost", "max_cost", "min_share", "max_share"}
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _limits(v: Any, T: int, what: str, problems: list[str]) -> list[float] | None:
+    """A limit given as one number (every period) or a list of T numbers."""
+    if _number(v):
+        return [float(v)] * T
+    if isinstance(v, list) and len(v) == T and all(_number(x) for x in v):
+        return [float(x) for x in v]
+    problems.append(f"{what} must be a number or a list of {T} numbers (one per period), got {v!r}")
+    return None
+
+
+def instance_from_spec(spec: dict[str, Any], name: str) -> Instance:
+    """An engine request (``../shared/engine-spec.md``, version 1) as a suite instance.
+
+    The instance is the request's selection problem with ``objective: "value"``: costs,
+    values, probabilities, resource demand, start windows (a start whose project would
+    run past the horizon is dropped, as the contract says), mandatory and excluded
+    projects, requires / excludes, budgets, capacities, category groups and the number
+    of projects.  ``analyses``, ``solver`` and the fields only other objectives read
+    (``scores``, ``benefits``, ``scoring``, ``discount_rate``) are ignored.  What the
+    suite's independent model (:func:`_matrix`, the hand-written PuLP model) does not
+    cover is refused with a :class:`ValueError` that names the project and the field:
+    another objective, a limit left blank in some period, a project with no start
+    inside the horizon.
+
+    Examples
+    --------
+    >>> req = {"version": 1, "periods": 2, "budget": {"per_period": [5, 5]},
+    ...        "projects": [{"id": "A", "cost": [3, 2], "value": 4},
+    ...                     {"id": "B", "cost": 4, "value": 3, "latest_start": 1, "requires": ["A"]}]}
+    >>> inst = instance_from_spec(req, "two")
+    >>> inst.n, inst.periods, inst.requires, inst.latest.tolist()
+    (2, 2, [(1, 0)], [0, 1])
+    >>> instance_from_spec({"projects": [{"id": "A", "cost": 1}], "objective": "npv"}, "x")
+    Traceback (most recent call last):
+    ...
+    ValueError: x: objective 'npv': the suite times the objective 'value' only
+    """
+    problems: list[str] = []
+    if not isinstance(spec, dict):
+        raise ValueError(f"{name}: a request must be a JSON object, got {type(spec).__name__}")
+    unknown = sorted(set(spec) - _REQUEST_FIELDS)
+    if unknown:
+        problems.append(f"unknown field(s) {', '.join(map(repr, unknown))}")
+    if spec.get("objective", "value") != "value":
+        problems.append(f"objective {spec['objective']!r}: the suite times the objective 'value' only")
+    periods = spec.get("periods", 1)
+    if isinstance(periods, list) and periods:
+        T = len(periods)
+    elif isinstance(periods, int) and not isinstance(periods, bool) and periods >= 1:
+        T = periods
+    else:
+        raise ValueError(f"{name}: field 'periods' must be a positive integer or a list of labels, got {periods!r}")
+    projects = spec.get("projects")
+    if not isinstance(projects, list) or not projects:
+        raise ValueError(f"{name}: field 'projects' must be a non-empty list")
+    if problems:
+        raise ValueError(f"{name}: " + "; ".join(problems))
+
+    ids: list[str] = []
+    for k, p in enumerate(projects):
+        pid = p.get("id") if isinstance(p, dict) else None
+        if not isinstance(pid, str) or not pid:
+            raise ValueError(f"{name}: project {k + 1}: field 'id' must be a non-empty string")
+        ids.append(pid)
+    pos = {pid: k for k, pid in enumerate(ids)}
+    if len(pos) != len(ids):
+        dups = sorted({i for i in ids if ids.count(i) > 1})
+        raise ValueError(f"{name}: duplicate project ids {', '.join(map(repr, dups))}")
+
+    cost: list[np.ndarray] = []
+    duration, value, prob, early, late = [], [], [], [], []
+    mandatory, excluded, category = [], [], []
+    demand: dict[str, list[np.ndarray | None]] = {}
+    requires: list[tuple[int, int]] = []
+    excludes: list[tuple[int, int]] = []
+    for k, p in enumerate(projects):
+        pid = ids[k]
+        where = f"project '{pid}'"
+        extra = sorted(set(p) - _PROJECT_FIELDS)
+        if extra:
+            problems.append(f"{where}: unknown field(s) {', '.join(map(repr, extra))}")
+        c = p.get("cost")
+        d = p.get("duration", len(c) if isinstance(c, list) else 1)
+        if not (isinstance(d, int) and not isinstance(d, bool) and d >= 1):
+            problems.append(f"{where}: field 'duration' must be a whole number >= 1, got {d!r}")
+            d = 1
+        if _number(c) and c >= 0:
+            prof = np.full(d, float(c) / d)
+        elif isinstance(c, list) and len(c) == d and all(_number(x) and x >= 0 for x in c):
+            prof = np.array(c, float)
+        else:
+            problems.append(f"{where}: field 'cost' must be a number >= 0 or a list of {d} such numbers, got {c!r}")
+            prof = np.zeros(d)
+        cost.append(prof)
+        duration.append(d)
+        v, pr = p.get("value", 0), p.get("probability", 1)
+        if not _number(v):
+            problems.append(f"{where}: field 'value' must be a finite number, got {v!r}")
+        if not (_number(pr) and 0 <= pr <= 1):
+            problems.append(f"{where}: field 'probability' must be a number in [0, 1], got {pr!r}")
+        value.append(float(v) if _number(v) else 0.0)
+        prob.append(float(pr) if _number(pr) else 1.0)
+        es = p.get("earliest_start", 0)
+        ls = p.get("latest_start", es)
+        if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in (es, ls)) or ls < es:
+            problems.append(f"{where}: fields 'earliest_start' / 'latest_start' must be whole numbers "
+                            f"0 <= earliest <= latest, got {es!r} / {ls!r}")
+            es = ls = 0
+        if min(ls, T - d) < es:
+            problems.append(f"{where}: no start from {es} to {ls} lets it finish within the {T} period(s); "
+                            "the suite needs at least one (leave the project out)")
+        early.append(es)
+        late.append(max(es, min(ls, T - d)))
+        for flag, into in (("mandatory", mandatory), ("excluded", excluded)):
+            f = p.get(flag, False)
+            if not isinstance(f, bool):
+                problems.append(f"{where}: field '{flag}' must be true or false, got {f!r}")
+            into.append(f is True)
+        cat = p.get("category")
+        if cat is not None and not isinstance(cat, str):
+            problems.append(f"{where}: field 'category' must be a string, got {cat!r}")
+        category.append(cat if isinstance(cat, str) else None)
+        res = p.get("resources") or {}
+        if not isinstance(res, dict):
+            problems.append(f"{where}: field 'resources' must be an object, got {res!r}")
+            res = {}
+        for r, dem in res.items():
+            if _number(dem) and dem >= 0:
+                arr = np.full(d, float(dem))
+            elif isinstance(dem, list) and len(dem) == d and all(_number(x) and x >= 0 for x in dem):
+                arr = np.array(dem, float)
+            else:
+                problems.append(f"{where}: field 'resources.{r}' must be a number >= 0 or a list of {d} such "
+                                f"numbers, got {dem!r}")
+                arr = np.zeros(d)
+            demand.setdefault(r, [None] * len(ids))[k] = arr
+        for key, into in (("requires", requires), ("excludes", excludes)):
+            refs = p.get(key, [])
+            if not isinstance(refs, list):
+                problems.append(f"{where}: field '{key}' must be a list of ids, got {refs!r}")
+                continue
+            for q in refs:
+                if q not in pos or q == pid:
+                    problems.append(f"{where}: field '{key}' names {'itself' if q == pid else f'an unknown id {q!r}'}")
+                else:
+                    into.append((k, pos[q]))
+
+    budget = spec.get("budget")
+    total = per_period = None
+    if isinstance(budget, dict):
+        unknown_b = sorted(set(budget) - {"total", "per_period"})
+        if unknown_b:
+            problems.append(f"field 'budget': unknown field(s) {', '.join(map(repr, unknown_b))}")
+        total, per_period = budget.get("total"), budget.get("per_period")
+    elif isinstance(budget, list):
+        per_period = budget
+    elif budget is not None:
+        total = budget
+    if total is not None and not _number(total):
+        problems.append(f"field 'budget.total' must be a finite number, got {total!r}")
+        total = None
+    if per_period is not None:
+        per_period = _limits(per_period, T, "field 'budget.per_period'", problems)
+    capacity: dict[str, list[float]] = {}
+    for r, cap in (spec.get("resources") or {}).items():
+        lim = _limits(cap, T, f"field 'resources.{r}'", problems)
+        if lim is not None:
+            capacity[r] = lim
+    groups = []
+    for g in spec.get("groups") or []:
+        if not isinstance(g, dict) or not isinstance(g.get("category"), str):
+            problems.append(f"field 'groups': each group needs a 'category', got {g!r}")
+            continue
+        bad = [key for key, v in g.items() if key != "category" and (key not in _GROUP_KEYS or not _number(v))]
+        if bad:
+            problems.append(f"group '{g['category']}': field(s) {', '.join(map(repr, bad))} must be among "
+                            f"{', '.join(sorted(_GROUP_KEYS))} with a finite number")
+        groups.append({key: v for key, v in g.items() if key == "category" or key in _GROUP_KEYS})
+    counts = {}
+    for key in ("min_projects", "max_projects"):
+        v = spec.get(key)
+        if v is not None and not (isinstance(v, int) and not isinstance(v, bool) and v >= 0):
+            problems.append(f"field '{key}' must be a whole number >= 0, got {v!r}")
+            v = None
+        counts[key] = v
+    if problems:
+        raise ValueError(f"{name}: " + "; ".join(problems))
+
+    n = len(ids)
+    dem = {r: [a if a is not None else np.zeros(duration[k]) for k, a in enumerate(arrs)]
+           for r, arrs in demand.items()}
+    for r in capacity:  # a capacity on a resource no project uses: a row of zeros
+        dem.setdefault(r, [np.zeros(d) for d in duration])
+    return Instance(
+        name=name, periods=T, ids=ids, category=category, duration=np.array(duration, dtype=int), cost=cost,
+        value=np.array(value, float), probability=np.array(prob, float), earliest=np.array(early, dtype=int),
+        latest=np.array(late, dtype=int), mandatory=np.array(mandatory, bool), requires=requires,
+        excludes=excludes, demand=dem, budget_total=None if total is None else float(total),
+        budget_per_period=per_period, capacity=capacity, groups=groups,
+        excluded=np.array(excluded, bool) if any(excluded) else None,
+        min_projects=counts["min_projects"], max_projects=counts["max_projects"],
+    )
+
+
+def read_orlib(path: str | Path) -> list[MKP]:
+    """An OR-Library multidimensional-knapsack file at any path: ``mknap2``'s format (``problem NAME.DAT``
+    blocks) where it has such lines, else ``mknap1`` / ``mknapcb``'s."""
+    path = Path(path)
+    with open(path, encoding="ascii") as fh:
+        blocks = any(line.lstrip().startswith("problem ") for line in fh)
+    return (read_mknap2 if blocks else read_mknap)(path)
+
+
+def _path_and_range(selection: str) -> tuple[str, str]:
+    """``PATH`` or ``PATH:a-b`` → (PATH, "a-b" or "")."""
+    head, sep, tail = selection.rpartition(":")
+    if sep and tail and all(part.isdigit() for part in tail.split("-", 1)):
+        return head, tail
+    return selection, ""
+
+
+def is_file_selection(selection: str) -> bool:
+    """Whether a selection names a file: an engine request (``.json``) or an OR-Library file (``PATH[:a-b]``)."""
+    return Path(_path_and_range(selection)[0]).is_file()
+
+
+def file_instances(selection: str) -> list[Instance]:
+    """The instances of a file given by path: an engine request ``x.json`` (one instance, named by
+    the path), or an OR-Library file ``PATH`` / ``PATH:a-b`` (named ``PATH#k``, k 1-based; known
+    optima from the file, best-known values from a ``best_known.csv`` beside it, if there is one)."""
+    path, sel = _path_and_range(selection)
+    if path.lower().endswith(".json"):
+        if sel:
+            raise ValueError(f"{selection}: a request file holds one instance (no ':a-b')")
+        import json
+
+        with open(path, encoding="utf-8") as fh:
+            try:
+                spec = json.load(fh)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}: not valid JSON ({exc})") from None
+        return [instance_from_spec(spec, path)]
+    probs = read_orlib(path)
+    first, last = 1, len(probs)
+    if sel:
+        a, _, b = sel.partition("-")
+        first, last = int(a), int(b or a)
+        if not 1 <= first <= last <= len(probs):
+            raise ValueError(f"{selection}: the file holds problems 1 to {len(probs)}")
+    folder = Path(path).resolve().parent
+    bk = best_known(str(folder)) if (folder / "best_known.csv").is_file() else {}
+    stem = Path(path).stem
+    out = []
+    for k in range(first, last + 1):
+        val, proven = bk.get(f"{stem}-{k}", (None, False))
+        inst = probs[k - 1].instance(best_known=val, proven=proven)
+        out.append(dataclasses.replace(inst, name=f"{path}#{k}"))
+    return out
